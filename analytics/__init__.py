@@ -1,0 +1,1 @@
+"""Retention analytics for HR (issue 7; not built yet)."""

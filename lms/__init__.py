@@ -1,0 +1,1 @@
+"""Fasthold: the learning and development platform."""

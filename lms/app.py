@@ -1,0 +1,190 @@
+"""The application factory: a short list of named steps."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_babel import format_date, format_datetime, format_decimal, gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .config import Settings, flask_config, load_settings
+from .extensions import babel, celery_init_app, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Fasthold app. `config` overrides environment variables (tests use it)."""
+    app = Flask(
+        "fasthold",
+        root_path=str(ROOT),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(Path((config or {}).get("INSTANCE_PATH", ROOT / "instance")).resolve()),
+    )
+    configure_config(app, config)
+    init_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    return app
+
+
+def configure_config(app: Flask, config: Mapping[str, Any] | None) -> None:
+    overrides = {k: v for k, v in (config or {}).items() if k != "INSTANCE_PATH"}
+    settings = load_settings(Path(app.instance_path), overrides)
+    app.config.update(flask_config(settings))
+    # Plain Flask keys given explicitly (e.g. WTF_CSRF_ENABLED in a test) are applied as given.
+    setting_names = {f.name for f in fields(Settings)}
+    app.config.update({k: v for k, v in overrides.items() if k not in setting_names})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def init_extensions(app: Flask) -> None:
+    from . import queue  # noqa: F401  registers the after-commit task sender
+    from .i18n import select_locale
+    from .people import audit  # noqa: F401  registers the audit listener
+    from .people.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "lms" / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, url_for
+
+        if _wants_json():
+            return jsonify(error="authentication required"), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    celery_app = celery_init_app(app)
+    # Import task modules so the worker knows them.
+    from .auth import tasks as _auth_tasks  # noqa: F401
+    from .core import tasks as core_tasks
+
+    celery_app.conf.beat_schedule = core_tasks.BEAT_SCHEDULE
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .core.views import bp as core_bp
+    from .people.views import bp as people_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(people_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import demo_command, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return request.path.startswith(("/xapi/", "/api/")) or (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    messages = {
+        400: lambda: (_("Bad request"), _("The request could not be understood. Check what you sent and try again.")),
+        403: lambda: (_("Not allowed"), _("You do not have access to this page. If you think you should, ask HR or an administrator.")),
+        404: lambda: (_("Page not found"), _("This page does not exist, or it has moved.")),
+        405: lambda: (_("Method not allowed"), _("This page cannot be used that way.")),
+        413: lambda: (_("Too large"), _("What you sent is larger than the platform accepts.")),
+        429: lambda: (_("Too many requests"), _("Please wait a little and try again.")),
+        500: lambda: (_("Something went wrong"), _("An unexpected error occurred. It has been logged; please try again later.")),
+    }
+
+    def render_error(code: int, detail: str | None = None):
+        title, text = messages.get(code, messages[500])()
+        if _wants_json():
+            return jsonify(error=detail or title), code
+        return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_error(400, _("Your form expired or was sent from elsewhere. Reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        detail = exc.description if exc.code == 400 and exc.description != exc.__class__.description else None
+        return render_error(exc.code, detail)
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return render_error(500)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .people import permissions
+
+    app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
+    app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
+    app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else ""
+    app.jinja_env.globals["perm"] = permissions
+
+    @app.context_processor
+    def inject_language():
+        from flask_babel import get_locale
+
+        from datetime import date
+
+        return {
+            "current_language": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "today": date.today(),
+        }
+
+
+def register_security_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy", csp)
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if getattr(g, "no_store", False) or request.endpoint in {"auth.login", "auth.reset_password"}:
+            h["Cache-Control"] = "no-store"
+        return response

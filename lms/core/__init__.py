@@ -1,0 +1,1 @@
+"""The home page, language choice, system status and the worker heartbeat."""

@@ -1,0 +1,1 @@
+"""People and organisation: users, roles, departments, employment spells."""
