@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -25,7 +26,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         root_path=str(ROOT),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(Path((config or {}).get("INSTANCE_PATH", ROOT / "instance")).resolve()),
+        instance_path=str(Path(
+            (config or {}).get("INSTANCE_PATH") or os.environ.get("FASTHOLD_INSTANCE_PATH") or ROOT / "instance"
+        ).resolve()),
     )
     configure_config(app, config)
     init_extensions(app)
@@ -67,11 +70,14 @@ def init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        user_id, _, _stamp = session_id.partition(".")
         if not user_id.isdigit():
             return None
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
+        if user is None or not user.is_active or user.get_id() != session_id:
+            return None
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from celery import Celery, Task
 from flask import Flask, has_app_context
 from flask_babel import Babel
@@ -9,7 +11,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so Alembic migrations are stable and SQLite batch mode can alter tables.
@@ -58,3 +61,24 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+# SQLite: let SQLAlchemy, not the pysqlite driver, decide where transactions begin (the driver
+# otherwise defers BEGIN and breaks SAVEPOINTs), enforce foreign keys, and use WAL so the web
+# process reads while the Celery worker writes. See SQLAlchemy's "Serializable isolation /
+# Savepoints / Transactional DDL" notes for pysqlite.
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(conn):
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")

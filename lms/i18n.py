@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
     languages = list(current_app.config["LANGUAGES"])
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if getattr(current_user, "is_authenticated", False) and current_user.preferred_language in languages:
         return current_user.preferred_language
     chosen = session.get("language")

@@ -116,7 +116,8 @@ def change_password():
                 form.password.errors.append(str(exc.message))
             else:
                 db.session.commit()
-                login_user(current_user)  # keep this session; other sessions' reset tokens die
+                # The session id carries the password stamp: other sessions end, this one is renewed.
+                login_user(current_user._get_current_object())
                 flash(_("Your password is changed."), "success")
                 return redirect(url_for("core.profile"))
     return render_template("lms/auth/change_password.html", form=form), 400 if form.is_submitted() else 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    SelectChoice,
     BooleanField,
     DateField,
     EmailField,
@@ -28,9 +29,14 @@ def role_labels() -> dict[str, str]:
     }
 
 
-def language_choices(blank: bool = True) -> list[tuple[str, str]]:
-    choices = [("en", "English"), ("da", "Dansk"), ("sv", "Svenska")]
-    return ([("", _l("Follow the browser"))] if blank else []) + choices
+def as_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def language_choices(blank: bool = True) -> list[SelectChoice]:
+    pairs = [("en", "English"), ("da", "Dansk"), ("sv", "Svenska")]
+    return as_choices(([("", _l("Follow the browser"))] if blank else []) + pairs)
 
 
 def coerce_optional_int(value):
@@ -67,8 +73,8 @@ class SpellForm(FlaskForm):
     end_date = DateField(_l("End date"), validators=[Optional()], description=_l("The last day of employment; empty while employed."))
     end_type = SelectField(
         _l("How it ended"),
-        choices=[("", "—"), (EndType.voluntary.value, _l("Voluntary (the person chose to leave)")),
-                 (EndType.involuntary.value, _l("Involuntary (the organisation ended it)"))],
+        choices=as_choices([("", "—"), (EndType.voluntary.value, _l("Voluntary (the person chose to leave)")),
+                            (EndType.involuntary.value, _l("Involuntary (the organisation ended it)"))]),
         validators=[Optional()],
     )
     is_regretted = BooleanField(_l("Regretted leaver (we wanted to keep this person)"))

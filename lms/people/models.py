@@ -111,6 +111,11 @@ class User(UserMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
+    def get_id(self) -> str:
+        """Session id that changes with the password, so a password change signs out every other session."""
+        stamp = int(self.password_changed_at.timestamp() * 1000) if self.password_changed_at else 0
+        return f"{self.id}.{stamp}"
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..core.pagination import paginate_rows
 from ..extensions import db
 from . import service
-from .forms import DepartmentForm, PersonForm, SpellForm, role_labels
+from .forms import DepartmentForm, PersonForm, SpellForm, as_choices, role_labels
 from .models import AuditEntry, Department, EmploymentSpell, EndType, Role, User
 from .permissions import (
     can_edit_person,
@@ -79,7 +79,9 @@ def people_list():
 def _person_form(form: PersonForm, person: User | None) -> PersonForm:
     allowed = grantable_roles(current_user)
     labels = role_labels()
-    form.roles.choices = [(r.value, labels[r.value]) for r in Role if r in allowed or (person and r in person.roles)]
+    form.roles.choices = as_choices(
+        (r.value, labels[r.value]) for r in Role if r in allowed or (person and r in person.roles)
+    )
     if request.method == "GET":
         form.roles.data = [r.value for r in (person.roles if person else {Role.employee})]
     return form
@@ -180,14 +182,13 @@ def person_set_active(user_id: int):
 
 def _spell_form(form: SpellForm, person: User, spell: EmploymentSpell | None) -> SpellForm:
     depts = service.department_tree()
-    form.department_id.choices = [(None, "—")] + [
+    form.department_id.choices = as_choices([("", "—")] + [
         (d.id, "\u2003" * depth + d.name) for d, depth in depts if d.is_active or (spell and spell.department_id == d.id)
-    ]
-    form.manager_id.choices = [(None, _("No manager"))] + [
-        (m.id, m.full_name) for m in service.managers_choices() if m.id != person.id
-    ]
-    if spell and spell.manager_id and spell.manager_id not in {c[0] for c in form.manager_id.choices}:
-        form.manager_id.choices.append((spell.manager_id, spell.manager.full_name))
+    ])
+    managers = [(m.id, m.full_name) for m in service.managers_choices() if m.id != person.id]
+    if spell and spell.manager_id and spell.manager_id not in {m[0] for m in managers}:
+        managers.append((spell.manager_id, spell.manager.full_name))
+    form.manager_id.choices = as_choices([("", _("No manager"))] + managers)
     return form
 
 
@@ -249,10 +250,10 @@ def spell_edit(spell_id: int):
 
 
 def _department_form(form: DepartmentForm, dept: Department | None) -> DepartmentForm:
-    form.parent_id.choices = [(None, _("Top level"))] + [
+    form.parent_id.choices = as_choices([("", _("Top level"))] + [
         (d.id, "\u2003" * depth + d.name) for d, depth in service.department_tree()
         if d.is_active and (dept is None or d.id != dept.id)
-    ]
+    ])
     return form
 
 
