@@ -130,12 +130,18 @@ def app(tmp_path_factory):
 class Client(FlaskClient):
     """A test client whose every request gets a fresh `g`, as in a real server.
 
-    The test's app context stays pushed (so the test and its requests share one rolled-back
-    transaction); Flask would otherwise reuse its `g` for the request and cache the signed-in user.
+    The test's app context stays pushed (so the test and its requests share one connection whose
+    outer transaction is rolled back after the test); Flask would otherwise reuse its `g` for the
+    request and cache the signed-in user.
     """
 
     def open(self, *args, **kwargs):
         if has_app_context():
+            from lms.extensions import db as _db
+
+            # What the test set up is "already in the database" when a request arrives, so a
+            # request that rolls back its own work cannot roll back the test's setup.
+            _db.session.commit()
             g.__dict__.clear()
         return super().open(*args, **kwargs)
 
