@@ -100,6 +100,7 @@ class Settings:
     SECRET_KEY: str = ""
     DATABASE_URL: str = ""
     CELERY_BROKER_URL: str = ""
+    #: none by default: Fasthold's tasks record their effects in the database, not as results
     CELERY_RESULT_BACKEND: str = ""
     BASE_URL: str = "http://127.0.0.1:5000"
     MAIL_SERVER: str = ""
@@ -157,12 +158,6 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
         "CELERY_BROKER_URL",
         s.CELERY_BROKER_URL or f"sqla+sqlite:///{(instance_path / 'celery-broker.sqlite').resolve()}",
     )
-    if not s.CELERY_RESULT_BACKEND:
-        broker = s.CELERY_BROKER_URL
-        s.CELERY_RESULT_BACKEND = (
-            "db+" + broker[len("sqla+"):] if broker.startswith("sqla+") else
-            broker if broker.startswith(("redis", "rediss")) else ""
-        )
     s.BASE_URL = _check_base_url("BASE_URL", s.BASE_URL)
     s.MAIL_DEFAULT_SENDER = _check_email("MAIL_DEFAULT_SENDER", s.MAIL_DEFAULT_SENDER)
     s.SECRET_KEY = _resolve_secret(s)

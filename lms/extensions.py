@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from celery import Celery, Task
 from flask import Flask, has_app_context
 from flask_babel import Babel
@@ -63,13 +61,17 @@ def celery_init_app(app: Flask) -> Celery:
     return celery_app
 
 
-# SQLite: let SQLAlchemy, not the pysqlite driver, decide where transactions begin (the driver
-# otherwise defers BEGIN and breaks SAVEPOINTs), enforce foreign keys, and use WAL so the web
-# process reads while the Celery worker writes. See SQLAlchemy's "Serializable isolation /
-# Savepoints / Transactional DDL" notes for pysqlite.
-@event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, connection_record):
-    if isinstance(dbapi_connection, sqlite3.Connection):
+def configure_sqlite(engine: Engine) -> None:
+    """Make the app's SQLite engine transactional, strict and concurrent.
+
+    Let SQLAlchemy, not the pysqlite driver, decide where transactions begin (the driver otherwise
+    defers BEGIN and breaks SAVEPOINTs), enforce foreign keys, and use WAL so the web process reads
+    while the Celery worker writes (SQLAlchemy's "Serializable isolation / Savepoints /
+    Transactional DDL" notes for pysqlite). Only our engine: kombu's broker engine manages its own.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -77,8 +79,6 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
-
-@event.listens_for(Engine, "begin")
-def _sqlite_on_begin(conn):
-    if conn.dialect.name == "sqlite":
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
         conn.exec_driver_sql("BEGIN")

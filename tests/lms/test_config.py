@@ -76,10 +76,9 @@ def test_plain_postgresql_url_uses_the_installed_psycopg_driver(tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 
 
-def test_sqlalchemy_broker_gets_a_database_result_backend(tmp_path):
-    app = build(tmp_path, CELERY_BROKER_URL=f"sqla+sqlite:///{tmp_path}/b.sqlite", CELERY_RESULT_BACKEND="")
+def test_celery_uses_the_configured_broker_and_json_only(tmp_path):
+    app = build(tmp_path, CELERY_BROKER_URL=f"sqla+sqlite:///{tmp_path}/b.sqlite")
     celery = app.extensions["celery"]
-    assert celery.conf.broker_url.startswith("sqla+sqlite")
-    assert celery.conf.result_backend == f"db+sqlite:///{tmp_path}/b.sqlite"
+    assert celery.conf.broker_url == f"sqla+sqlite:///{tmp_path}/b.sqlite"
     assert celery.conf.task_serializer == "json"
     assert celery.conf.accept_content == ["json"]
