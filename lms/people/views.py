@@ -15,6 +15,7 @@ from ..extensions import db
 from . import service
 from .forms import DepartmentForm, PersonForm, SpellForm, as_choices, role_labels
 from .models import AuditEntry, Department, EmploymentSpell, EndType, Role, User
+from .presenters import readable_changes
 from .permissions import (
     can_edit_person,
     can_manage_people,
@@ -130,7 +131,8 @@ def person_detail(user_id: int):
             select(AuditEntry).where(AuditEntry.subject_user_id == person.id)
             .options(selectinload(AuditEntry.actor)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(20)
         ).scalars().all()
-    return render_template("lms/people/detail.html", person=person, history=history, role_labels=role_labels())
+    return render_template("lms/people/detail.html", person=person, history=history, role_labels=role_labels(),
+                           readable=readable_changes(history))
 
 
 @bp.route("/people/<int:user_id>/edit", methods=["GET", "POST"])
@@ -339,10 +341,11 @@ def audit_log():
     subject = request.args.get("person", type=int)
     if subject:
         query = query.where(AuditEntry.subject_user_id == subject)
-    pagination = db.paginate(query, page=_page_arg(), per_page=50, error_out=False)
+    pagination = db.paginate(query, page=_page_arg(), per_page=25, error_out=False)
     subject_ids = {e.subject_user_id for e in pagination.items if e.subject_user_id}
     subjects = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(subject_ids))).scalars()} if subject_ids else {}
-    return render_template("lms/people/audit.html", pagination=pagination, subjects=subjects, subject=subject)
+    return render_template("lms/people/audit.html", pagination=pagination, subjects=subjects, subject=subject,
+                           readable=readable_changes(pagination.items))
 
 
 @bp.route("/team")
