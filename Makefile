@@ -50,7 +50,7 @@ update-translations: extract-messages
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching --ignore-obsolete
 
 bench: install
-	$(BIN)/python bench/login.py
+	$(BIN)/python bench/people.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
@@ -246,15 +246,14 @@ def update_spell(spell: EmploymentSpell, data: SpellData) -> EmploymentSpell:
 # --- queries -------------------------------------------------------------------------------
 
 
-def _latest_spell_ids() -> Select:
-    """Subquery: the id of each user's latest spell."""
-    ranked = select(
-        EmploymentSpell.id,
-        func.row_number().over(
-            partition_by=EmploymentSpell.user_id, order_by=EmploymentSpell.hire_date.desc()
-        ).label("rn"),
-    ).subquery()
-    return select(ranked.c.id).where(ranked.c.rn == 1)
+def is_latest_spell(spell=EmploymentSpell):
+    """SQL condition: `spell` is its person's latest (no spell of theirs starts later).
+
+    An anti-join on the (user_id, hire_date) unique index: cheap on SQLite and PostgreSQL alike,
+    where a window function in an IN () grew with the square of the head-count.
+    """
+    later = aliased(EmploymentSpell)
+    return ~exists().where(later.user_id == spell.user_id, later.hire_date > spell.hire_date)
 
 
 def people_query(search: str = "", department_id: int | None = None, include_inactive: bool = False) -> Select:
@@ -262,7 +261,7 @@ def people_query(search: str = "", department_id: int | None = None, include_ina
     latest = aliased(EmploymentSpell)
     q = (
         select(User, latest)
-        .outerjoin(latest, and_(latest.user_id == User.id, latest.id.in_(_latest_spell_ids())))
+        .outerjoin(latest, and_(latest.user_id == User.id, is_latest_spell(latest)))
         .options(selectinload(User.role_rows), selectinload(latest.department), selectinload(latest.manager))
         .order_by(User.last_name, User.first_name, User.id)
     )
@@ -291,7 +290,7 @@ def direct_reports(manager: User, on: date | None = None) -> list[tuple[User, Em
         .join(EmploymentSpell, EmploymentSpell.user_id == User.id)
         .where(
             EmploymentSpell.manager_id == manager.id,
-            EmploymentSpell.id.in_(_latest_spell_ids()),
+            is_latest_spell(),
             or_(EmploymentSpell.end_date.is_(None), EmploymentSpell.end_date >= on),
             User.is_active.is_(True),
         )
@@ -306,7 +305,7 @@ def is_manager_of(manager: User, person: User) -> bool:
         select(EmploymentSpell.id).where(
             EmploymentSpell.user_id == person.id,
             EmploymentSpell.manager_id == manager.id,
-            EmploymentSpell.id.in_(_latest_spell_ids()),
+            is_latest_spell(),
         )
     ).first() is not None
 
