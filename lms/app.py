@@ -92,6 +92,9 @@ def init_extensions(app: Flask) -> None:
 
     celery_app = celery_init_app(app)
     # Import task modules so the worker knows them.
+    from xapi import models as _xapi_models  # noqa: F401
+    from xapi import tasks as _xapi_tasks  # noqa: F401
+
     from .auth import tasks as _auth_tasks  # noqa: F401
     from .core import tasks as core_tasks
 
@@ -102,7 +105,9 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .core.views import bp as core_bp
     from .people.views import bp as people_bp
+    from xapi.views import bp as xapi_bp
 
+    app.register_blueprint(xapi_bp)
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
@@ -111,7 +116,10 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from .cli import demo_command, users_cli
 
+    from xapi.cli import xapi_cli
+
     app.cli.add_command(users_cli)
+    app.cli.add_command(xapi_cli)
     app.cli.add_command(demo_command)
 
 

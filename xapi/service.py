@@ -1,0 +1,449 @@
+"""The LRS's domain logic: store, void, query and format statements. No Flask request here.
+
+Functions add and flush; the caller commits (a view, a task, or a platform module that records
+a statement in the same transaction as its own change).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from lms.extensions import db
+
+from .agents import ACTIVITY_USAGES, AGENT_USAGES, ifi_key, iter_activity_definitions, statement_links
+from .models import Activity, Statement, StatementActivity, StatementAgent
+
+VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
+XAPI_VERSION = "1.0.3"
+MAX_LIMIT = 500
+LRS_SET = ("stored", "authority", "version")
+
+
+class LRSError(Exception):
+    """An error an LRS client must see, with its HTTP status."""
+
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(LRSError):
+    status = 400
+
+
+class Conflict(LRSError):
+    status = 409
+
+
+class Forbidden(LRSError):
+    status = 403
+
+
+class NotFound(LRSError):
+    status = 404
+
+
+class PreconditionFailed(LRSError):
+    status = 412
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    """ISO 8601 in UTC with millisecond precision and a Z, as xAPI clients expect."""
+    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _normalise(statement: dict[str, Any]) -> dict[str, Any]:
+    """Store context activities as arrays (xAPI-Data 2.4.6.2) and ids lower-case."""
+    s = statement
+    if "id" in s:
+        s["id"] = s["id"].lower()
+    for holder in (s, s.get("object") if isinstance(s.get("object"), dict) else None):
+        if not holder:
+            continue
+        context = holder.get("context")
+        if context and "contextActivities" in context:
+            context["contextActivities"] = {
+                k: v if isinstance(v, list) else [v] for k, v in context["contextActivities"].items()
+            }
+        if holder.get("object", {}).get("objectType") == "StatementRef" if isinstance(holder.get("object"), dict) else False:
+            holder["object"]["id"] = holder["object"]["id"].lower()
+    return s
+
+
+def _comparable(statement: dict[str, Any]) -> str:
+    """The parts of a statement that decide whether a re-sent statement is the same one."""
+    s = copy.deepcopy(statement)
+    for key in LRS_SET:
+        s.pop(key, None)
+    return json.dumps(s, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class StoreResult:
+    ids: list[str]
+    #: seqs of statements stored by this call (re-sent identical statements are not included)
+    new_seqs: list[int] = field(default_factory=list)
+
+
+def _insert_ignore(model, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING in a fixed order, so concurrent batches cannot deadlock."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(model).on_conflict_do_nothing()
+    db.session.execute(stmt, rows)
+
+
+def store_statements(
+    statements: list[dict[str, Any]],
+    authority: dict[str, Any],
+    credential_id: int | None = None,
+    user_lookup=None,
+) -> StoreResult:
+    """Store validated statements as one unit: all or none.
+
+    Re-sent identical statements are accepted without change; a different statement with a used
+    id raises Conflict; voiding a voiding statement raises BadRequest.
+    `user_lookup(set of actor IFIs) -> {ifi: user id}` links statements to platform people.
+    """
+    now = utc_now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # `stored` is shown to the millisecond
+    stored_at = iso(now)
+    prepared = []
+    for raw in statements:
+        s = _normalise(copy.deepcopy(raw))
+        s.setdefault("id", str(uuid.uuid4()))
+        prepared.append(s)
+
+    ids = [s["id"] for s in prepared]
+    existing = {
+        row.id: row.data
+        for row in db.session.execute(select(Statement.id, Statement.data).where(Statement.id.in_(ids)))
+    }
+    to_store = []
+    for s in prepared:
+        if s["id"] in existing:
+            old = existing[s["id"]]
+            incoming = dict(s)
+            if "timestamp" not in incoming:
+                incoming["timestamp"] = old.get("timestamp")
+            if _comparable(incoming) != _comparable(old):
+                raise Conflict(f"statement {s['id']} already exists with different content")
+            continue
+        to_store.append(s)
+
+    # Voiding: the target must not be a voiding statement itself.
+    voiding_targets = [s["object"]["id"] for s in to_store if s["verb"]["id"] == VOIDED_VERB]
+    for s in to_store:
+        if s["verb"]["id"] == VOIDED_VERB and s.get("object", {}).get("objectType") != "StatementRef":
+            raise BadRequest("statement.object: a voiding statement's object must be a StatementRef")
+    if voiding_targets:
+        batch_voiding = {s["id"] for s in to_store if s["verb"]["id"] == VOIDED_VERB}
+        bad = db.session.execute(
+            select(Statement.id).where(Statement.id.in_(voiding_targets), Statement.is_voiding.is_(True))
+        ).first()
+        if bad is not None or batch_voiding & set(voiding_targets):
+            raise BadRequest("statement.object.id: a voiding statement cannot be voided")
+
+    if not to_store:
+        return StoreResult(ids=ids)
+
+    actor_keys = {ifi_key(s["actor"]) for s in to_store} - {None}
+    users = user_lookup(actor_keys) if user_lookup and actor_keys else {}
+    rows = []
+    for s in to_store:
+        s["stored"] = stored_at
+        s.setdefault("timestamp", stored_at)
+        s["authority"] = authority
+        s.setdefault("version", "1.0.0")
+        obj = s["object"]
+        kind = obj.get("objectType", "Activity")
+        actor_key = ifi_key(s["actor"])
+        rows.append({
+            "id": s["id"],
+            "stored": now,
+            "timestamp": _parse_ts(s["timestamp"]),
+            "actor_ifi": actor_key,
+            "verb_id": s["verb"]["id"],
+            "object_type": kind,
+            "object_ref_id": obj["id"] if kind == "StatementRef" else None,
+            "registration": (s.get("context") or {}).get("registration", "").lower() or None,
+            "is_voided": False,
+            "is_voiding": s["verb"]["id"] == VOIDED_VERB,
+            "authority_ifi": ifi_key(authority),
+            "credential_id": credential_id,
+            "user_id": users.get(actor_key),
+            "data": s,
+            "has_attachments": False,
+        })
+
+    seqs = [
+        row.seq for row in db.session.execute(
+            insert(Statement).returning(Statement.seq, sort_by_parameter_order=True), rows
+        )
+    ]
+
+    activity_rows, agent_rows = [], []
+    for seq, s in zip(seqs, to_store):
+        activities, agents = statement_links(s)
+        activity_rows.extend({"statement_seq": seq, "activity_id": a, "usage": u} for a, u in sorted(activities))
+        agent_rows.extend({"statement_seq": seq, "agent_ifi": a, "usage": u} for a, u in sorted(agents))
+    if activity_rows:
+        db.session.execute(insert(StatementActivity), activity_rows)
+    if agent_rows:
+        db.session.execute(insert(StatementAgent), agent_rows)
+
+    definitions: dict[str, dict] = {}
+    for s in to_store:
+        for activity_id, definition in iter_activity_definitions(s):
+            definitions.setdefault(activity_id, {}).update(definition)
+    _insert_ignore(Activity, [{"id": a, "definition": None, "updated_at": now} for a in sorted(definitions)])
+    for activity_id in sorted(definitions):
+        db.session.execute(
+            update(Activity).where(Activity.id == activity_id).values(definition=definitions[activity_id], updated_at=now)
+        )
+
+    if voiding_targets:
+        db.session.execute(
+            update(Statement).where(Statement.id.in_(voiding_targets), Statement.is_voiding.is_(False)).values(is_voided=True)
+        )
+    db.session.flush()
+    return StoreResult(ids=ids, new_seqs=seqs)
+
+
+def _parse_ts(value: str) -> datetime:
+    from .validation import parse_iso8601_timestamp
+
+    return parse_iso8601_timestamp(value)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get_statement(statement_id: str, voided: bool, restrict=None) -> Statement:
+    """By statementId (must not be voided) or voidedStatementId (must be voided)."""
+    q = select(Statement).where(Statement.id == statement_id.lower())
+    if restrict is not None:
+        q = q.where(restrict)
+    row = db.session.execute(q).scalar_one_or_none()
+    if row is None or row.is_voided != voided:
+        raise NotFound(f"no {'voided ' if voided else ''}statement with id {statement_id}")
+    return row
+
+
+@dataclass
+class Query:
+    agent: str | None = None  #: ifi key
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 0
+    ascending: bool = False
+    #: keyset position: (stored, seq) of the last statement on the previous page
+    after: tuple[datetime, int] | None = None
+    #: the highest seq visible when the first page was served (keeps pages stable)
+    max_seq: int | None = None
+
+    def to_token(self) -> dict:
+        return {
+            "agent": self.agent, "verb": self.verb, "activity": self.activity, "registration": self.registration,
+            "ra": self.related_activities, "rg": self.related_agents,
+            "since": iso(self.since) if self.since else None, "until": iso(self.until) if self.until else None,
+            "limit": self.limit, "asc": self.ascending,
+            "after": [self.after[0].isoformat(), self.after[1]] if self.after else None, "max": self.max_seq,
+        }
+
+    @classmethod
+    def from_token(cls, data: dict) -> Query:
+        def dt(v):
+            return datetime.fromisoformat(v.replace("Z", "+00:00")) if v else None
+
+        return cls(
+            agent=data["agent"], verb=data["verb"], activity=data["activity"], registration=data["registration"],
+            related_activities=data["ra"], related_agents=data["rg"], since=dt(data["since"]), until=dt(data["until"]),
+            limit=data["limit"], ascending=data["asc"],
+            after=(dt(data["after"][0]), data["after"][1]) if data["after"] else None, max_seq=data["max"],
+        )
+
+
+def _filters(q: Query, target):
+    """Non-time filters on the statement table `target`, as a list of SQL conditions."""
+    conditions = []
+    if q.agent:
+        usages = None if q.related_agents else AGENT_USAGES
+        sub = select(StatementAgent.statement_seq).where(StatementAgent.agent_ifi == q.agent)
+        if usages:
+            sub = sub.where(StatementAgent.usage.in_(usages))
+        conditions.append(target.seq.in_(sub))
+    if q.activity:
+        sub = select(StatementActivity.statement_seq).where(StatementActivity.activity_id == q.activity)
+        if not q.related_activities:
+            sub = sub.where(StatementActivity.usage.in_(ACTIVITY_USAGES))
+        conditions.append(target.seq.in_(sub))
+    if q.verb:
+        conditions.append(target.verb_id == q.verb)
+    if q.registration:
+        conditions.append(target.registration == q.registration.lower())
+    return conditions
+
+
+def query_statements(q: Query, restrict=None) -> tuple[list[Statement], Query | None]:
+    """One page of statements and the query for the next page (None at the end)."""
+    from sqlalchemy.orm import aliased
+
+    limit = MAX_LIMIT if q.limit in (0, None) else min(q.limit, MAX_LIMIT)
+    if q.max_seq is None:
+        q.max_seq = db.session.execute(select(func.max(Statement.seq))).scalar_one() or 0
+
+    s = Statement
+    conditions = [s.is_voided.is_(False), s.seq <= q.max_seq]
+    filters = _filters(q, s)
+    if filters:
+        # Statements whose StatementRef target matches match too, recursively (xAPI-Communication 2.1.3).
+        target = aliased(Statement)
+        referrer = aliased(Statement)
+        base = (
+            select(referrer.seq, referrer.id)
+            .join(target, referrer.object_ref_id == target.id)
+            .where(*_filters(q, target))
+            .cte("refs", recursive=True)
+        )
+        more_ref = aliased(Statement)
+        refs = base.union(select(more_ref.seq, more_ref.id).join(base, more_ref.object_ref_id == base.c.id))
+        conditions.append(or_(and_(*filters), s.seq.in_(select(refs.c.seq))))
+    if q.since:
+        conditions.append(s.stored > q.since)
+    if q.until:
+        conditions.append(s.stored <= q.until)
+    if restrict is not None:
+        conditions.append(restrict)
+    if q.after:
+        stored, seq = q.after
+        if q.ascending:
+            conditions.append(or_(s.stored > stored, and_(s.stored == stored, s.seq > seq)))
+        else:
+            conditions.append(or_(s.stored < stored, and_(s.stored == stored, s.seq < seq)))
+    order = (s.stored.asc(), s.seq.asc()) if q.ascending else (s.stored.desc(), s.seq.desc())
+    rows = list(db.session.execute(select(Statement).where(*conditions).order_by(*order).limit(limit + 1)).scalars())
+    next_query = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_query = Query(**{**q.__dict__, "after": (rows[-1].stored, rows[-1].seq)})
+    return rows, next_query
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+def _ids_agent(agent: dict) -> dict:
+    out = {k: agent[k] for k in ("objectType", *("mbox", "mbox_sha1sum", "openid", "account")) if k in agent}
+    if "member" in agent and not any(k in agent for k in ("mbox", "mbox_sha1sum", "openid", "account")):
+        out["member"] = [_ids_agent(m) for m in agent["member"]]
+    return out
+
+
+def _ids_activity(activity: dict) -> dict:
+    return {"objectType": activity.get("objectType", "Activity"), "id": activity["id"]}
+
+
+def format_statement(data: dict, fmt: str, languages: list[str] | None = None) -> dict:
+    """exact: as stored; ids: agents and activities reduced to identifiers; canonical: one
+    language per language map, the best match for `languages`."""
+    if fmt == "exact":
+        return data
+    s = copy.deepcopy(data)
+    if fmt == "ids":
+        _to_ids(s)
+        if s.get("object", {}).get("objectType") == "SubStatement":
+            _to_ids(s["object"])
+        return s
+    if fmt == "canonical":
+        return _canonical(s, languages or [])
+    raise BadRequest(f"format: unknown format {fmt!r}; use ids, exact or canonical")
+
+
+def _to_ids(s: dict) -> None:
+    s["actor"] = _ids_agent(s["actor"])
+    obj = s["object"]
+    kind = obj.get("objectType", "Activity")
+    if kind == "Activity":
+        s["object"] = _ids_activity(obj)
+    elif kind in ("Agent", "Group"):
+        s["object"] = _ids_agent(obj)
+    if "authority" in s:
+        s["authority"] = _ids_agent(s["authority"])
+    context = s.get("context")
+    if context:
+        for key in ("instructor", "team"):
+            if key in context:
+                context[key] = _ids_agent(context[key])
+        for usage, items in (context.get("contextActivities") or {}).items():
+            context["contextActivities"][usage] = [_ids_activity(a) for a in items]
+
+
+LANGUAGE_MAP_KEYS = {"display", "name", "description"}
+
+
+def _canonical(node: Any, languages: list[str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "extensions":
+                out[key] = value
+            elif key in LANGUAGE_MAP_KEYS and isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+                out[key] = _pick_language(value, languages)
+            else:
+                out[key] = _canonical(value, languages)
+        return out
+    if isinstance(node, list):
+        return [_canonical(item, languages) for item in node]
+    return node
+
+
+def _pick_language(language_map: dict[str, str], languages: list[str]) -> dict[str, str]:
+    if not language_map:
+        return language_map
+    lowered = {k.lower(): k for k in language_map}
+    for wanted in languages:
+        wanted = wanted.lower()
+        if wanted in lowered:
+            key = lowered[wanted]
+            return {key: language_map[key]}
+        for have_lower, key in lowered.items():
+            if have_lower.split("-")[0] == wanted.split("-")[0]:
+                return {key: language_map[key]}
+    for fallback in ("en-us", "en"):
+        if fallback in lowered:
+            key = lowered[fallback]
+            return {key: language_map[key]}
+    key = next(iter(language_map))
+    return {key: language_map[key]}
+
+
+def encode_token(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str) -> dict:
+    padded = token + "=" * (-len(token) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode()))
