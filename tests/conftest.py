@@ -8,7 +8,9 @@ FASTHOLD_REQUIRE_SERVICES=1 (what `make test` sets in CI) a missing service fail
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 import uuid
 from datetime import date, timedelta
 from itertools import count
@@ -20,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
+from werkzeug.serving import make_server
 
 TEST_DATABASE_URL = os.environ.get("FASTHOLD_TEST_DATABASE_URL", "")
 TEST_BROKER_URL = os.environ.get("FASTHOLD_TEST_BROKER_URL", "")
@@ -103,6 +106,19 @@ def make_test_app(tmp_dir, database_url: str, **extra):
     }
     config.update(extra)
     return create_app(config)
+
+
+@contextlib.contextmanager
+def serve(app):
+    """Serve `app` over real HTTP on a free localhost port; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
 
 
 def migrate_schema(app) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import threading
 from datetime import date
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import database_url_for, drop_database, make_test_app, migrate_schema
+from tests.conftest import database_url_for, drop_database, make_test_app, migrate_schema, serve
 
 CHROMIUM = os.environ.get("FASTHOLD_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
@@ -45,11 +43,8 @@ def live_server(tmp_path_factory):
         build_demo(employees=40, seed=11, today=date.today())
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(app) as base_url:
+        yield base_url
     with app.app_context():
         db.engine.dispose()
     drop_database(url)
