@@ -44,7 +44,7 @@ lms/translations/%/LC_MESSAGES/messages.mo: lms/translations/%/LC_MESSAGES/messa
 
 # For developers adding strings: extract, then merge into the da and sv catalogues.
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _nl:1,2 -k lazy_ngettext:1,2 -o lms/translations/messages.pot --no-location --sort-output .
 
 update-translations: extract-messages
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching --ignore-obsolete

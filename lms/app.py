@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ).resolve()),
     )
     configure_config(app, config)
+    configure_proxies(app)
     init_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -48,6 +49,16 @@ def configure_config(app: Flask, config: Mapping[str, Any] | None) -> None:
     setting_names = {f.name for f in fields(Settings)}
     app.config.update({k: v for k, v in overrides.items() if k not in setting_names})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def configure_proxies(app: Flask) -> None:
+    """Behind N trusted reverse proxies, take the client address and scheme from their headers
+    (login throttling counts per client address, so it must be the real one)."""
+    n = app.config["TRUSTED_PROXIES"]
+    if n:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
 
 def init_extensions(app: Flask) -> None:

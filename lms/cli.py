@@ -65,8 +65,13 @@ def create_user_command(email, roles, first_name, last_name, language, as_json):
 @with_appcontext
 def demo_command(employees, seed, today, if_empty):
     """Build the demo organisation and print one login per role."""
+    from flask import current_app
+
     from .demo import DEMO_PASSWORD, build_demo, database_is_empty
 
+    if current_app.config["FASTHOLD_ENV"] == "production":
+        raise click.ClickException("The demo organisation has logins with a published password; "
+                                   "it is not loaded in production.")
     if not database_is_empty():
         if if_empty:
             click.echo("Demo organisation already loaded; logins below.")

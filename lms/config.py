@@ -114,6 +114,8 @@ class Settings:
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_THROTTLE_MINUTES: int = 15
     PASSWORD_RESET_MAX_AGE_MINUTES: int = 60
+    #: how many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none)
+    TRUSTED_PROXIES: int = 0
     instance_path: Path = field(default=Path("instance"))
 
     @property
@@ -146,6 +148,8 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
             value = str(raw)
         setattr(s, f.name, value)
 
+    if s.TRUSTED_PROXIES > 5:
+        raise ConfigError(f"TRUSTED_PROXIES={s.TRUSTED_PROXIES} is implausible; give the number of proxies in front of the app (0 to 5).")
     if s.LOGIN_MAX_FAILURES < 1 or s.LOGIN_THROTTLE_MINUTES < 1:
         raise ConfigError("LOGIN_MAX_FAILURES and LOGIN_THROTTLE_MINUTES must be at least 1.")
     if s.MAIL_USE_TLS and s.MAIL_USE_SSL:
@@ -164,7 +168,7 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
     return s
 
 
-_PREFIXES = ("SECRET_KEY", "DATABASE_URL", "CELERY_", "BASE_URL", "MAIL_", "LOGIN_", "PASSWORD_")
+_PREFIXES = ("SECRET_KEY", "DATABASE_URL", "CELERY_", "BASE_URL", "MAIL_", "LOGIN_", "PASSWORD_", "TRUSTED_PROXIES")
 
 
 def _resolve_secret(s: Settings) -> str:
@@ -229,6 +233,7 @@ def flask_config(s: Settings) -> dict[str, Any]:
         "LOGIN_MAX_FAILURES": s.LOGIN_MAX_FAILURES,
         "LOGIN_THROTTLE_MINUTES": s.LOGIN_THROTTLE_MINUTES,
         "PASSWORD_RESET_MAX_AGE_MINUTES": s.PASSWORD_RESET_MAX_AGE_MINUTES,
+        "TRUSTED_PROXIES": s.TRUSTED_PROXIES,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,

@@ -81,4 +81,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+        # writes fails at once with "database is locked" when another writer is active, whereas
+        # this one waits (busy_timeout) for its turn.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -32,10 +32,14 @@ def send_mail(to: str, subject: str, body: str) -> str:
     msg["Message-ID"] = make_msgid(domain="fasthold")
     msg.set_content(body)
     if cfg["MAIL_SERVER"]:
-        smtp_cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
-        with smtp_cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30) as smtp:
+        context = ssl.create_default_context()  # verify the server's certificate
+        if cfg["MAIL_USE_SSL"]:
+            smtp = smtplib.SMTP_SSL(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30, context=context)
+        else:
+            smtp = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=30)
+        with smtp:
             if cfg["MAIL_USE_TLS"]:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=context)
             if cfg["MAIL_USERNAME"]:
                 smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"])
             smtp.send_message(msg)

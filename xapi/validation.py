@@ -274,24 +274,24 @@ def parse_iso8601_timestamp(value: object) -> datetime:
         raise ValueError("a timestamp must be a string")
     match = _TIMESTAMP_EXTENDED_RE.fullmatch(value) or _TIMESTAMP_BASIC_RE.fullmatch(value)
     if not match:
-        raise ValueError(f"{value!r} is not an ISO 8601 date-time with a time zone")
+        raise ValueError("not of the form YYYY-MM-DDThh:mm[:ss[.fff]] followed by Z or a UTC offset")
     year, month, day = int(match["y"]), int(match["mo"]), int(match["d"])
     hour, minute = int(match["h"]), int(match["mi"])
     second = int(match["s"] or 0)
     fraction = match["f"] or ""
     microsecond = int((fraction + "000000")[:6])
     if minute > 59 or second > 60 or hour > 24:
-        raise ValueError(f"{value!r} has an out-of-range time")
+        raise ValueError("the time of day is out of range")
     if hour == 24 and (minute or second or fraction.strip("0")):
-        raise ValueError(f"{value!r}: 24 is only allowed as 24:00:00")
+        raise ValueError("hour 24 is only allowed as 24:00:00")
     if match["tz"] in ("Z", "z"):
         offset = timedelta(0)
     else:
         offset_hours, offset_minutes = int(match["oh"]), int(match["om"] or 0)
         if offset_hours > 23 or offset_minutes > 59:
-            raise ValueError(f"{value!r} has an out-of-range UTC offset")
+            raise ValueError("the UTC offset is out of range")
         if match["sign"] == "-" and offset_hours == 0 and offset_minutes == 0:
-            raise ValueError(f"{value!r}: the offset -00:00 means 'unknown local offset' and is not allowed")
+            raise ValueError("the offset -00:00 means 'unknown local offset' and is not allowed")
         offset = timedelta(hours=offset_hours, minutes=offset_minutes)
         if match["sign"] == "-":
             offset = -offset
@@ -304,7 +304,7 @@ def parse_iso8601_timestamp(value: object) -> datetime:
         moment = datetime(year, month, day, hour, minute, second, microsecond, tzinfo=timezone(offset)) + extra
         return moment.astimezone(timezone.utc)
     except (ValueError, OverflowError) as exc:
-        raise ValueError(f"{value!r} is not a valid date-time: {exc}") from None
+        raise ValueError(f"not a valid date-time: {exc}") from None
 
 
 _DURATION_NUMBER = r"\d+(?:[.,]\d+)?"
@@ -364,6 +364,8 @@ def _describe(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
+    if isinstance(value, numbers.Real) and not math.isfinite(float(value)):
+        return "NaN or Infinity"
     if isinstance(value, numbers.Number):
         return "a number"
     if isinstance(value, str):
@@ -450,7 +452,7 @@ def _require_timestamp(value: object, path: str) -> None:
     try:
         parse_iso8601_timestamp(text)
     except ValueError as exc:
-        _fail(path, f"must be an ISO 8601 timestamp with a time zone ({exc})")
+        _fail(path, f"must be an ISO 8601 date-time with a time zone, got {text!r} ({exc})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -545,7 +547,9 @@ def validate_agent(
         _validate_group(obj, path)
         return
 
-    _check_properties(obj, path, _AGENT_KEYS, (), "an Agent (only a Group has 'member')")
+    if "member" in obj:
+        _fail(f"{path}.member", "is only allowed in a Group (objectType 'Group'), not in an Agent")
+    _check_properties(obj, path, _AGENT_KEYS, (), "an Agent")
     if "name" in obj:
         _require_str(obj["name"], f"{path}.name")
     ifis = _ifis_present(obj)
@@ -737,7 +741,7 @@ def _validate_context(value: object, path: str, object_type: str) -> None:
         if key in context:
             _require_str(context[key], f"{path}.{key}")
             if object_type != "Activity":
-                _fail(f"{path}.{key}", f"must only be used when the Statement's object is an Activity (it is a {object_type})")
+                _fail(f"{path}.{key}", f"must only be used when the Statement's object is an Activity (here objectType is {object_type!r})")
     if "language" in context:
         language = _require_str(context["language"], f"{path}.language")
         if not is_language_tag(language):

@@ -85,8 +85,11 @@ def _window() -> tuple[datetime, int]:
     return datetime.now(timezone.utc) - timedelta(minutes=minutes), minutes
 
 
-def check_throttle(email: str, ip_address: str) -> None:
-    """Raise Throttled when the account or the address has failed too often lately."""
+def check_throttle(email: str, ip_address: str, including_current: bool = False) -> None:
+    """Raise Throttled when the account or the address has failed too often lately.
+
+    `including_current`: the caller's own attempt is already counted, so the limit is one higher.
+    """
     since, minutes = _window()
     email = normalise_email(email)
     failures = db.session.execute(
@@ -99,26 +102,40 @@ def check_throttle(email: str, ip_address: str) -> None:
             LoginAttempt.ip_address == ip_address, LoginAttempt.at >= since, LoginAttempt.is_success.is_(False)
         )
     ).scalar_one()
-    if failures[0] >= current_app.config["LOGIN_MAX_FAILURES"] or ip_failures >= MAX_FAILURES_PER_IP:
+    extra = 1 if including_current else 0
+    if failures[0] >= current_app.config["LOGIN_MAX_FAILURES"] + extra or ip_failures >= MAX_FAILURES_PER_IP + extra:
         raise Throttled(minutes)
 
 
 def authenticate(email: str, password: str, ip_address: str) -> User | None:
-    """Check throttling and the password, and record the attempt. Raises Throttled."""
+    """Check the password under throttling. Raises Throttled. Commits.
+
+    The attempt is recorded as a failure and committed *before* the password is checked, so
+    parallel guesses each see the others: the count cannot be raced past the limit.
+    """
+    email = normalise_email(email)[:254]
     check_throttle(email, ip_address)
+    attempt = LoginAttempt(email=email, ip_address=ip_address[:45], is_success=False)
+    db.session.add(attempt)
+    db.session.commit()
+    check_throttle(email, ip_address, including_current=True)
     user = get_user_by_email(email)
     ok = verify_password(user, password) and user is not None and user.is_active
-    db.session.add(LoginAttempt(email=normalise_email(email)[:254], ip_address=ip_address[:45], is_success=ok))
     if ok:
-        # A success clears the account's failure count.
-        db.session.execute(
-            delete(LoginAttempt).where(
-                LoginAttempt.email == user.email, LoginAttempt.is_success.is_(False)
-            )
-        )
+        clear_failures(user.email)
+        db.session.add(LoginAttempt(email=email, ip_address=ip_address[:45], is_success=True))
         user.last_login_at = datetime.now(timezone.utc)
-    db.session.flush()
+    db.session.commit()
     return user if ok else None
+
+
+def clear_failures(email: str) -> None:
+    """Forget an account's failed sign-ins (after a success or a password reset)."""
+    db.session.execute(
+        delete(LoginAttempt)
+        .where(LoginAttempt.email == normalise_email(email), LoginAttempt.is_success.is_(False))
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def prune_login_attempts(older_than_days: int = 30) -> int:

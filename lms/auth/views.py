@@ -9,18 +9,28 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..people.service import ValidationError, get_user_by_email
+from ..people.service import ValidationError, normalise_email
 from ..queue import enqueue
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
-from .service import Throttled, authenticate, set_password, user_for_reset_token, verify_password
+from .service import Throttled, authenticate, clear_failures, set_password, user_for_reset_token, verify_password
 from .tasks import send_password_reset_email
 
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes home (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+def safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes home (no open redirect).
+
+    Browsers ignore tabs and newlines in URLs and treat a backslash like a slash, so those make
+    a path unsafe too ("/\t/evil.example" is "//evil.example" to a browser).
+    """
+    if (
+        target
+        and target.startswith("/")
+        and not any(c in target for c in "\\\t\r\n")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("core.index")
 
@@ -36,19 +46,19 @@ def login():
         try:
             user = authenticate(form.email.data, form.password.data, request.remote_addr or "unknown")
         except Throttled as exc:
+            db.session.commit()
             form.email.errors.append(
                 _("Too many failed attempts. Wait %(n)d minutes or reset your password.", n=exc.minutes)
             )
             status = 429
         else:
-            db.session.commit()
             if user is None:
                 form.password.errors.append(_("The e-mail address or password is wrong."))
                 status = 401
             else:
                 session.clear()  # a fresh session on every sign-in
                 login_user(user, remember=form.remember.data)
-                return redirect(_safe_next(request.args.get("next")))
+                return redirect(safe_next(request.args.get("next")))
     elif form.is_submitted():
         status = 400
     return render_template("lms/auth/login.html", form=form), status
@@ -68,10 +78,10 @@ def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the address is known."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = get_user_by_email(form.email.data)
-        if user is not None and user.is_active:
-            enqueue(send_password_reset_email, user.id)
-            db.session.commit()
+        # The same work whether or not the address has an account: the worker looks it up,
+        # so neither the answer nor its timing tells who is registered.
+        enqueue(send_password_reset_email, normalise_email(form.email.data))
+        db.session.commit()
         flash(
             _("If %(email)s belongs to an account, a reset link is on its way. It is valid for %(n)d minutes.",
               email=form.email.data, n=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"]),
@@ -95,6 +105,7 @@ def reset_password(token: str):
         except ValidationError as exc:
             form.password.errors.append(str(exc.message))
         else:
+            clear_failures(user.email)  # the lockout message sends people here
             db.session.commit()
             flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("auth.login"))

@@ -14,7 +14,8 @@ from ..extensions import db
 from ..people import service as people
 from ..people.forms import ProfileForm
 from ..people.models import Department, EmploymentSpell, Role, User
-from ..people.permissions import can_manage_people
+from ..auth.views import safe_next
+from ..people.permissions import can_manage_people, can_view_system
 from .models import WorkerHeartbeat
 
 bp = Blueprint("core", __name__)
@@ -79,17 +80,14 @@ def set_language():
     if current_user.is_authenticated:
         current_user.preferred_language = lang
         db.session.commit()
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.route("/admin/system")
 @login_required
 def system_status():
     """For admins: which database and broker this instance uses and whether workers are alive."""
-    if not current_user.has_role(Role.admin):
+    if not can_view_system(current_user):
         abort(403)
     db_url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     broker = current_app.config["CELERY"]["broker_url"]

@@ -86,6 +86,11 @@ def _audit_before_flush(session: Session, flush_context, instances) -> None:
     )
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _audit_forget_on_rollback(session: Session, previous_transaction) -> None:
+    session.info.pop("audit_new", None)
+
+
 @event.listens_for(Session, "after_flush")
 def _audit_after_flush(session: Session, flush_context) -> None:
     # New rows get their ids during the flush; record them now (flushed on the next flush,

@@ -19,7 +19,8 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import inspect
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from ..extensions import db
 
@@ -73,22 +74,24 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: login name, always stored lower-case
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    first_name: Mapped[str] = mapped_column(String(100))
-    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254), unique=True, active_history=True)
+    first_name: Mapped[str] = mapped_column(String(100), active_history=True)
+    last_name: Mapped[str] = mapped_column(String(100), active_history=True)
     #: the HRIS key; unique where present, absent for accounts made by hand
-    employee_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    employee_number: Mapped[str | None] = mapped_column(String(40), unique=True, active_history=True)
     #: argon2id hash; None until the person sets a password
     password_hash: Mapped[str | None] = mapped_column(String(255))
     #: en, da or sv; None follows the browser's Accept-Language
     preferred_language: Mapped[str | None] = mapped_column(String(5))
     #: False once deactivated: cannot sign in, history is kept
-    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, active_history=True)
     #: offers mentoring (the mentor profile lives in plans/)
-    is_mentor: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_mentor: Mapped[bool] = mapped_column(Boolean, default=False, active_history=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the last password-reset e-mail went out (one a minute at most)
+    password_reset_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: set for one-time passwords: the person must choose their own before doing anything else
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     #: bumps on every password change; reset tokens carry it, so a used token is dead
@@ -131,6 +134,10 @@ class User(UserMixin, db.Model):
     def set_roles(self, roles: set[Role]) -> None:
         keep = [row for row in self.role_rows if row.role in roles]
         have = {row.role for row in keep}
+        session = object_session(self)
+        for row in self.role_rows:
+            if row.role not in roles and session is not None and row in session and inspect(row).persistent:
+                session.delete(row)  # explicit, so the audit listener sees the removal
         self.role_rows = keep + [UserRole(role=r) for r in sorted(roles - have, key=lambda r: r.value)]
 
     @property
@@ -179,15 +186,15 @@ class EmploymentSpell(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    hire_date: Mapped[date] = mapped_column(Date)
+    hire_date: Mapped[date] = mapped_column(Date, active_history=True)
     #: last day employed; None while the spell is open
-    end_date: Mapped[date | None] = mapped_column(Date)
-    end_type: Mapped[EndType | None] = mapped_column(Enum(EndType, native_enum=False, length=20))
+    end_date: Mapped[date | None] = mapped_column(Date, active_history=True)
+    end_type: Mapped[EndType | None] = mapped_column(Enum(EndType, native_enum=False, length=20), active_history=True)
     #: the organisation wanted to keep this person
-    is_regretted: Mapped[bool] = mapped_column(Boolean, default=False)
-    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
-    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    job_title: Mapped[str] = mapped_column(String(120))
+    is_regretted: Mapped[bool] = mapped_column(Boolean, default=False, active_history=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True, active_history=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, active_history=True)
+    job_title: Mapped[str] = mapped_column(String(120), active_history=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

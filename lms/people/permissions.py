@@ -22,10 +22,11 @@ def can_view_person(user: User, person: User) -> bool:
 
 
 def can_edit_person(user: User, person: User) -> bool:
-    """HR and admins; only an admin may change another admin."""
+    """Admins edit everyone; HR edits people who hold neither HR nor admin (so HR cannot take
+    over a colleague's account by changing its e-mail)."""
     if not can_manage_people(user):
         return False
-    return user.has_role(Role.admin) or not person.has_role(Role.admin)
+    return user.has_role(Role.admin) or not person.has_role(Role.admin, Role.hr)
 
 
 def grantable_roles(user: User) -> set[Role]:
@@ -39,6 +40,11 @@ def grantable_roles(user: User) -> set[Role]:
 
 def can_view_audit(user: User) -> bool:
     return can_manage_people(user)
+
+
+def can_view_system(user: User) -> bool:
+    """The system status page: admins only."""
+    return user.is_authenticated and user.has_role(Role.admin)
 
 
 def can_view_team(user: User) -> bool:

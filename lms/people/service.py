@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, lazy_gettext as _l, lazy_ngettext as _nl
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -89,6 +89,8 @@ def update_user(
         raise ValidationError(_l("A person with this e-mail address already exists."), "email")
     if employee_number and _employee_number_taken(employee_number, user.id):
         raise ValidationError(_l("This employee number is already in use."), "employee_number")
+    if Role.admin in user.roles and Role.admin not in roles:
+        _keep_an_admin(user)
     user.email = email
     user.first_name = first_name.strip()
     user.last_name = last_name.strip()
@@ -100,7 +102,21 @@ def update_user(
     return user
 
 
+def _keep_an_admin(user: User) -> None:
+    """Refuse a change that would leave no active administrator."""
+    others = db.session.execute(
+        select(func.count()).select_from(User).where(
+            User.id != user.id, User.is_active.is_(True), User.role_rows.any(UserRole.role == Role.admin)
+        )
+    ).scalar_one()
+    if not others:
+        raise ValidationError(_l("This is the last active administrator; make someone else an administrator first."),
+                              "roles")
+
+
 def set_active(user: User, active: bool) -> None:
+    if not active and user.is_active and Role.admin in user.roles:
+        _keep_an_admin(user)
     user.is_active = active
     db.session.flush()
 
@@ -150,7 +166,8 @@ def set_department_active(dept: Department, active: bool) -> None:
         ).scalar_one()
         if staffed:
             raise ValidationError(
-                _l("%(n)d people are employed in this department; move them before deactivating it.", n=staffed)
+                _nl("%(num)d person is employed in this department; move them before deactivating it.",
+                    "%(num)d people are employed in this department; move them before deactivating it.", staffed)
             )
         active_children = [c.name for c in dept.children if c.is_active]
         if active_children:
@@ -192,7 +209,7 @@ class SpellData:
     job_title: str
 
 
-def _check_spell(user: User, data: SpellData, spell_id: int | None) -> None:
+def _check_spell(user: User, data: SpellData, spell_id: int | None, current: EmploymentSpell | None = None) -> None:
     if data.end_date is not None and data.end_date < data.hire_date:
         raise ValidationError(_l("The end date cannot be before the hire date."), "end_date")
     if data.end_date is None and data.end_type is not None:
@@ -206,9 +223,11 @@ def _check_spell(user: User, data: SpellData, spell_id: int | None) -> None:
     dept = db.session.get(Department, data.department_id)
     if dept is None:
         raise ValidationError(_l("Choose a department."), "department_id")
-    if not dept.is_active:
+    # A deactivated department or manager stays valid on a spell that already has it (so a
+    # leaving can still be recorded); only a new choice must be active.
+    if not dept.is_active and (current is None or current.department_id != data.department_id):
         raise ValidationError(_l("This department is deactivated."), "department_id")
-    if data.manager_id is not None:
+    if data.manager_id is not None and (current is None or current.manager_id != data.manager_id):
         manager = db.session.get(User, data.manager_id)
         if manager is None or not manager.is_active:
             raise ValidationError(_l("Choose an active person as manager."), "manager_id")
@@ -220,7 +239,7 @@ def _check_spell(user: User, data: SpellData, spell_id: int | None) -> None:
         if data.hire_date <= other_end and other.hire_date <= new_end:
             raise ValidationError(
                 _l("This overlaps the employment that started %(start)s; employment periods cannot overlap.",
-                   start=other.hire_date.isoformat()),
+                   start=format_date(other.hire_date)),
                 "hire_date",
             )
 
@@ -236,7 +255,7 @@ def add_spell(user: User, data: SpellData) -> EmploymentSpell:
 
 
 def update_spell(spell: EmploymentSpell, data: SpellData) -> EmploymentSpell:
-    _check_spell(spell.user, data, spell.id)
+    _check_spell(spell.user, data, spell.id, spell)
     for key, value in data.__dict__.items():
         setattr(spell, key, value)
     db.session.flush()
@@ -301,11 +320,16 @@ def direct_reports(manager: User, on: date | None = None) -> list[tuple[User, Em
 
 
 def is_manager_of(manager: User, person: User) -> bool:
+    """True while `person` is an active current or future report of `manager` (not a former one)."""
+    if not person.is_active:
+        return False
+    today = date.today()
     return db.session.execute(
         select(EmploymentSpell.id).where(
             EmploymentSpell.user_id == person.id,
             EmploymentSpell.manager_id == manager.id,
             is_latest_spell(),
+            or_(EmploymentSpell.end_date.is_(None), EmploymentSpell.end_date >= today),
         )
     ).first() is not None
 

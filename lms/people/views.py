@@ -171,8 +171,13 @@ def person_set_active(user_id: int):
     active = request.form.get("active") == "1"
     if person.id == current_user.id and not active:
         flash(_("You cannot deactivate yourself."), "error")
-    else:
+        return redirect(url_for("people.person_detail", user_id=person.id))
+    try:
         service.set_active(person, active)
+    except service.ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+    else:
         db.session.commit()
         flash(_("%(name)s is active again.", name=person.full_name) if active
               else _("%(name)s is deactivated and can no longer sign in.", name=person.full_name), "success")

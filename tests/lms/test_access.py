@@ -17,7 +17,7 @@ ALLOWED = {
     "hr": set(PAGES) - {"/team", "/admin/system", "/people/{report}/edit"} | {"/people/{report}/edit"},
     "admin": set(PAGES) - {"/team"},
 }
-# HR may not edit an administrator: the "other" person in this matrix is an admin.
+# HR may not edit an administrator or HR colleague: the "other" person in this matrix is an admin.
 ALLOWED["hr"] -= {"/people/{other}/edit", "/people/{other}/spells/new", "/spells/{other_spell}/edit", "/team", "/admin/system"}
 
 
@@ -89,9 +89,49 @@ def test_api_style_request_gets_json_401(client):
 
 def test_error_pages_are_translated(client, login, world):
     login(world["users"]["employee"])
-    response = client.get("/people", headers={"Accept-Language": "da"})
     world["users"]["employee"].preferred_language = "sv"
     response = client.get("/people")
     assert response.status_code == 403
     assert "<html lang=\"sv\"" in response.get_data(as_text=True)
     assert "Not allowed" not in response.get_data(as_text=True)
+
+
+def test_hr_cannot_edit_an_hr_colleague_but_admin_can(client, login, create_user):
+    hr, colleague = create_user("hr"), create_user("hr")
+    login(hr)
+    assert client.get(f"/people/{colleague.id}/edit").status_code == 403
+    response = client.post(f"/people/{colleague.id}/edit", data={
+        "first_name": "X", "last_name": "Y", "email": "takeover@example.com", "roles": ["employee", "hr"]})
+    assert response.status_code == 403
+    assert colleague.email != "takeover@example.com"
+    client.post("/logout")
+    login(create_user("admin"))
+    assert client.get(f"/people/{colleague.id}/edit").status_code == 200
+
+
+def test_manager_loses_access_to_a_former_report(client, login, create_user):
+    from datetime import date, timedelta
+
+    boss = create_user("manager")
+    former = create_user(manager=boss, end_date=date.today() - timedelta(days=1))
+    login(boss)
+    assert client.get(f"/people/{former.id}").status_code == 403
+
+
+def test_manager_does_not_see_how_a_reports_earlier_job_ended(client, login, create_user, create_department, db):
+    from datetime import date
+
+    from lms.people.models import EndType
+    from lms.people.service import SpellData, add_spell
+
+    boss = create_user("manager")
+    report = create_user(with_spell=False)
+    dept = create_department()
+    add_spell(report, SpellData(hire_date=date(2015, 1, 1), end_date=date(2016, 1, 1), end_type=EndType.involuntary,
+                                is_regretted=False, department_id=dept.id, manager_id=None, job_title="Earlier"))
+    add_spell(report, SpellData(hire_date=date(2020, 1, 1), end_date=None, end_type=None, is_regretted=False,
+                                department_id=dept.id, manager_id=boss.id, job_title="Now"))
+    login(boss)
+    html = client.get(f"/people/{report.id}").get_data(as_text=True)
+    assert "Earlier" in html
+    assert "involuntary" not in html

@@ -4,6 +4,7 @@ import email
 import email.policy
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
@@ -103,6 +104,11 @@ def test_next_parameter_cannot_redirect_to_another_site(client, create_user):
     response = client.post("/login?next=//evil.example.com/x", data={"email": user.email, "password": PASSWORD})
     assert response.headers["Location"] == "/"
     client.post("/logout")
+    client.post("/logout")
+    for evil in ["/\t/evil.example.com", "/\\evil.example.com", "https:/evil.example.com"]:
+        response = client.post("/login?next=" + quote(evil), data={"email": user.email, "password": PASSWORD})
+        assert response.headers["Location"] == "/", evil
+        client.post("/logout")
     response = client.post("/login?next=/me", data={"email": user.email, "password": PASSWORD})
     assert response.headers["Location"] == "/me"
 
@@ -124,18 +130,25 @@ def test_password_reset_request_sends_the_email_task_only_after_commit(client, c
     user = create_user()
     response = client.post("/password/forgot", data={"email": user.email})
     assert response.status_code == 302
-    assert sent_tasks == [("auth.send_password_reset_email", (user.id,), {})]
+    assert sent_tasks == [("auth.send_password_reset_email", (user.email,), {})]
 
 
-def test_password_reset_for_unknown_address_sends_nothing_and_says_the_same(client, sent_tasks):
+def test_password_reset_for_unknown_address_does_the_same_work_and_sends_no_mail(app, client, sent_tasks):
     response = client.post("/password/forgot", data={"email": "ghost@example.com"}, follow_redirects=True)
     assert "If ghost@example.com belongs to an account" in response.get_data(as_text=True)
-    assert sent_tasks == []
+    assert sent_tasks == [("auth.send_password_reset_email", ("ghost@example.com",), {})]
+    assert send_password_reset_email.apply(args=("ghost@example.com",)).get() is False
+
+
+def test_reset_mail_is_sent_at_most_once_a_minute(app, create_user):
+    user = create_user()
+    assert send_password_reset_email.apply(args=(user.email,)).get() is True
+    assert send_password_reset_email.apply(args=(user.email,)).get() is False
 
 
 def test_password_reset_link_sets_a_new_password_once(app, client, create_user):
     user = create_user(language="da")
-    assert send_password_reset_email.apply(args=(user.id,)).get() is True
+    assert send_password_reset_email.apply(args=(user.email,)).get() is True
     outbox = Path(app.config["MAIL_OUTBOX"])
     mail = last_mail(outbox)
     assert mail["To"] == user.email
@@ -173,7 +186,7 @@ def test_forged_or_expired_reset_token_is_refused(app, client, create_user):
 def test_reset_email_is_not_sent_to_a_deactivated_person(app, create_user):
     user = create_user()
     user.is_active = False
-    assert send_password_reset_email.apply(args=(user.id,)).get() is False
+    assert send_password_reset_email.apply(args=(user.email,)).get() is False
 
 
 def test_one_time_password_must_be_replaced_before_anything_else(client, create_user, db):
@@ -209,3 +222,49 @@ def test_changing_password_signs_out_other_sessions(app, create_user, login, cli
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this session continues
     assert other_device.get("/").status_code == 302  # the other one is signed out
+
+
+def test_password_reset_clears_the_lockout(app, client, create_user):
+    user = create_user()
+    for _ in range(5):
+        client.post("/login", data={"email": user.email, "password": "wrong-password"})
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+    send_password_reset_email.apply(args=(user.email,))
+    path = _reset_link(Path(app.config["MAIL_OUTBOX"]))
+    client.post(path, data={"password": "fresh-password-9", "confirm": "fresh-password-9"})
+    assert client.post("/login", data={"email": user.email, "password": "fresh-password-9"}).status_code == 302
+
+
+def test_throttle_counts_each_attempt_before_checking_the_password(app, db, create_user):
+    """An attempt is committed as a failure before the password is verified, so the sixth of
+    several parallel guesses is refused even if none has finished verifying yet."""
+    from lms.auth.service import Throttled, authenticate
+
+    user = create_user()
+    for _ in range(5):
+        db.session.add(LoginAttempt(email=user.email, ip_address="10.0.0.1", is_success=False))
+    db.session.commit()
+    try:
+        authenticate(user.email, PASSWORD, "10.0.0.2")
+    except Throttled:
+        pass
+    else:
+        raise AssertionError("the sixth attempt was not throttled")
+
+
+def test_client_address_comes_from_trusted_proxy_headers_only(tmp_path):
+    from tests.conftest import make_test_app
+
+    seen = []
+    app = make_test_app(tmp_path, f"sqlite:///{tmp_path}/p.sqlite", TRUSTED_PROXIES=1)
+
+    @app.route("/_ip")
+    def ip():
+        seen.append(__import__("flask").request.remote_addr)
+        return "ok"
+
+    app.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    direct = make_test_app(tmp_path, f"sqlite:///{tmp_path}/p.sqlite")
+    direct.add_url_rule("/_ip", "ip", ip)
+    direct.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen == ["203.0.113.9", "10.0.0.1"]

@@ -6,16 +6,16 @@ from lms.queue import enqueue
 
 def test_task_is_sent_after_commit(db, create_user, sent_tasks):
     user = create_user()
-    enqueue(send_password_reset_email, user.id)
+    enqueue(send_password_reset_email, user.email)
     assert sent_tasks == []
     db.session.commit()
-    assert sent_tasks == [("auth.send_password_reset_email", (user.id,), {})]
+    assert sent_tasks == [("auth.send_password_reset_email", (user.email,), {})]
 
 
 def test_task_is_dropped_on_rollback(db, create_user, sent_tasks):
     user = create_user()
     db.session.commit()
-    enqueue(send_password_reset_email, user.id)
+    enqueue(send_password_reset_email, user.email)
     db.session.rollback()
     db.session.commit()
     assert sent_tasks == []
@@ -25,3 +25,20 @@ def test_tasks_use_json_and_take_ids(app):
     celery = app.extensions["celery"]
     assert celery.conf.task_serializer == "json"
     assert "pickle" not in celery.conf.accept_content
+
+
+def test_broker_failure_after_commit_neither_fails_the_request_nor_drops_other_tasks(db, monkeypatch, caplog):
+    from lms.core.tasks import heartbeat
+
+    sent = []
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(send_password_reset_email, "apply_async", broken)
+    monkeypatch.setattr(heartbeat, "apply_async", lambda *a, **k: sent.append(k))
+    enqueue(send_password_reset_email, "a@example.com")
+    enqueue(heartbeat, "host")
+    db.session.commit()  # does not raise
+    assert sent == [{"args": ("host",), "kwargs": {}}]
+    assert "Could not send task auth.send_password_reset_email" in caplog.text
