@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from lms.extensions import db
 
 from .agents import ACTIVITY_USAGES, AGENT_USAGES, ifi_key, iter_activity_definitions, statement_links
-from .models import Activity, Statement, StatementActivity, StatementAgent
+from .models import Activity, Attachment, Statement, StatementActivity, StatementAgent
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 XAPI_VERSION = "1.0.3"
@@ -115,6 +115,7 @@ def store_statements(
     authority: dict[str, Any],
     credential_id: int | None = None,
     user_lookup=None,
+    attachment_contents: dict[str, tuple[str, bytes]] | None = None,
 ) -> StoreResult:
     """Store validated statements as one unit: all or none.
 
@@ -190,7 +191,7 @@ def store_statements(
             "credential_id": credential_id,
             "user_id": users.get(actor_key),
             "data": s,
-            "has_attachments": False,
+            "has_attachments": any(a["sha2"].lower() in (attachment_contents or {}) for a in s.get("attachments") or []),
         })
 
     seqs = [
@@ -208,6 +209,12 @@ def store_statements(
         db.session.execute(insert(StatementActivity), activity_rows)
     if agent_rows:
         db.session.execute(insert(StatementAgent), agent_rows)
+
+    if attachment_contents:
+        _insert_ignore(Attachment, [
+            {"sha2": sha2, "content_type": ctype, "content": content}
+            for sha2, (ctype, content) in sorted(attachment_contents.items())
+        ])
 
     definitions: dict[str, dict] = {}
     for s in to_store:

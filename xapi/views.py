@@ -23,7 +23,8 @@ from . import documents as docs
 from . import service
 from .agents import ifi_key
 from .auth import Principal, principal_from_basic
-from .models import Activity, Statement
+from .attachments import build_multipart, check_attachments, parse_multipart
+from .models import Activity, Attachment, Statement
 from .tasks import announce_statements
 from .service import BadRequest, Forbidden, LRSError, NotFound, Query, iso
 from .validation import (
@@ -220,13 +221,15 @@ def _time_param(args: MultiDict, name: str) -> datetime | None:
         raise BadRequest(f"{name}: {value!r} is not an ISO 8601 timestamp with a time zone") from None
 
 
-def _json_body(xr: XRequest) -> Any:
-    if not xr.content_type.split(";")[0].strip().lower() == "application/json":
-        if xr.content_type.split(";")[0].strip().lower() == "multipart/mixed":
-            raise BadRequest("Content-Type: multipart/mixed statements with attachments are not supported yet")
-        raise BadRequest("Content-Type: statements must be sent as application/json")
+def _statements_body(xr: XRequest) -> tuple[Any, dict[str, tuple[str, bytes]]]:
+    """The statement JSON and any attachment parts ({sha2: (content type, bytes)})."""
+    mimetype = xr.content_type.split(";")[0].strip().lower()
+    if mimetype == "multipart/mixed":
+        return parse_multipart(xr.content_type, xr.body)
+    if mimetype != "application/json":
+        raise BadRequest("Content-Type: statements are sent as application/json, or multipart/mixed with attachments")
     try:
-        return json.loads(xr.body.decode("utf-8"))
+        return json.loads(xr.body.decode("utf-8")), {}
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest(f"body: not valid JSON ({exc})") from None
 
@@ -263,7 +266,7 @@ def _lookup_users(ifis: set[str]) -> dict[str, int]:
     return {emails[email]: uid for uid, email in rows}
 
 
-def _store(statements: list[dict], principal: Principal) -> service.StoreResult:
+def _store(statements: list[dict], principal: Principal, contents: dict) -> service.StoreResult:
     if not principal.can_write_statements:
         raise Forbidden("this credential may not write statements (scope statements/write)")
     if principal.actor_ifi:
@@ -273,7 +276,9 @@ def _store(statements: list[dict], principal: Principal) -> service.StoreResult:
             registration = (s.get("context") or {}).get("registration")
             if principal.registration and registration and registration.lower() != principal.registration:
                 raise Forbidden("statement.context.registration: not the registration this launch was given")
-    result = service.store_statements(statements, principal.authority, principal.credential_id, _lookup_users)
+    check_attachments(statements, contents)
+    result = service.store_statements(statements, principal.authority, principal.credential_id, _lookup_users,
+                                      attachment_contents=contents)
     if result.new_seqs:
         enqueue(announce_statements, result.new_seqs)  # sent only once this request commits
     return result
@@ -290,20 +295,20 @@ def statements(xr: XRequest, principal: Principal) -> Response:
             raise BadRequest("statementId: PUT needs a statementId parameter")
         if not is_uuid(statement_id):
             raise BadRequest(f"statementId: {statement_id!r} is not a UUID")
-        payload = _json_body(xr)
+        payload, contents = _statements_body(xr)
         if not isinstance(payload, dict):
             raise BadRequest("body: PUT takes one statement object")
         if "id" in payload and isinstance(payload["id"], str) and payload["id"].lower() != statement_id.lower():
             raise BadRequest("statement.id: does not match the statementId parameter")
         payload = {**payload, "id": statement_id.lower()}
         validate_statements(payload)
-        _store([payload], principal)
+        _store([payload], principal, contents)
         return Response(status=204)
     if xr.method == "POST":
         _only(xr.args, set())
-        payload = _json_body(xr)
+        payload, contents = _statements_body(xr)
         statements_in = validate_statements(payload)
-        result = _store(statements_in, principal)
+        result = _store(statements_in, principal, contents)
         return _json_response(result.ids)
     return _get_statements(xr, principal)
 
@@ -319,8 +324,6 @@ def _get_statements(xr: XRequest, principal: Principal) -> Response:
     if fmt not in ("ids", "exact", "canonical"):
         raise BadRequest(f"format: {fmt!r} is not ids, exact or canonical")
     attachments = _bool(args, "attachments")
-    if attachments:
-        pass  # no attachment content is stored yet; the JSON answer is complete
     languages = [lang for lang, _q in request.accept_languages] if fmt == "canonical" else []
     headers = {"X-Experience-API-Consistent-Through": _consistent_through()}
 
@@ -334,7 +337,7 @@ def _get_statements(xr: XRequest, principal: Principal) -> Response:
             raise BadRequest(f"{'voidedStatementId' if voided else 'statementId'}: {statement_id!r} is not a UUID")
         row = service.get_statement(statement_id, voided, restrict)
         headers["Last-Modified"] = format_datetime(row.stored.astimezone(timezone.utc), usegmt=True)
-        return _json_response(service.format_statement(row.data, fmt, languages), headers=headers)
+        return _statement_result(service.format_statement(row.data, fmt, languages), [row], attachments, headers)
 
     if "more" in args:
         _only(args, {"more"})
@@ -368,7 +371,22 @@ def _get_statements(xr: XRequest, principal: Principal) -> Response:
         token = _more_serializer().dumps({"q": next_query.to_token(), "fmt": fmt})
         more = f"{request.script_root}/xapi/statements?more={token}"
     payload = {"statements": [service.format_statement(r.data, fmt, languages) for r in rows], "more": more}
-    return _json_response(payload, headers=headers)
+    return _statement_result(payload, rows, attachments, headers)
+
+
+def _statement_result(payload: Any, rows: list[Statement], attachments: bool, headers: dict) -> Response:
+    """JSON, or with attachments=true multipart/mixed carrying the content the LRS holds."""
+    if not attachments:
+        return _json_response(payload, headers=headers)
+    wanted = sorted({a["sha2"].lower() for r in rows if r.has_attachments for a in r.data.get("attachments") or []})
+    parts = []
+    if wanted:
+        for sha2, ctype, content in db.session.execute(
+            select(Attachment.sha2, Attachment.content_type, Attachment.content).where(Attachment.sha2.in_(wanted))
+        ):
+            parts.append((sha2, ctype, content))
+    body, content_type = build_multipart(payload, parts)
+    return Response(body, status=200, headers={**headers, "Content-Type": content_type})
 
 
 # --- documents -------------------------------------------------------------------------------
