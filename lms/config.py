@@ -162,6 +162,8 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
         "CELERY_BROKER_URL",
         s.CELERY_BROKER_URL or f"sqla+sqlite:///{(instance_path / 'celery-broker.sqlite').resolve()}",
     )
+    if "BASE_URL" not in source and os.environ.get("PORT", "").isdigit():
+        s.BASE_URL = f"http://127.0.0.1:{os.environ['PORT']}"  # `PORT=8000 make run`: links follow
     s.BASE_URL = _check_base_url("BASE_URL", s.BASE_URL)
     s.MAIL_DEFAULT_SENDER = _check_email("MAIL_DEFAULT_SENDER", s.MAIL_DEFAULT_SENDER)
     s.SECRET_KEY = _resolve_secret(s)

@@ -61,6 +61,10 @@ def celery_init_app(app: Flask) -> Celery:
     return celery_app
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make the app's SQLite engine transactional, strict and concurrent.
 
@@ -73,6 +77,8 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
+        # SQLite's lower() only folds A-Z; Å, Æ, Ø, Ä, Ö must match case-insensitively too.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -88,9 +88,7 @@ def _normalise(statement: dict[str, Any]) -> dict[str, Any]:
 
 def _comparable(statement: dict[str, Any]) -> str:
     """The parts of a statement that decide whether a re-sent statement is the same one."""
-    s = copy.deepcopy(statement)
-    for key in LRS_SET:
-        s.pop(key, None)
+    s = {k: v for k, v in statement.items() if k not in LRS_SET}
     return json.dumps(s, sort_keys=True, separators=(",", ":"))
 
 
@@ -99,6 +97,26 @@ class StoreResult:
     ids: list[str]
     #: seqs of statements stored by this call (re-sent identical statements are not included)
     new_seqs: list[int] = field(default_factory=list)
+
+
+def _upsert_definitions(definitions: dict[str, dict], now: datetime) -> None:
+    """One INSERT … ON CONFLICT DO UPDATE for all activity definitions of a batch, in id order
+    (a fixed order, so concurrent batches cannot deadlock), skipping unchanged definitions."""
+    if not definitions:
+        return
+    dialect = db.session.get_bind().dialect.name
+    table = Activity.__table__
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    if dialect == "postgresql":
+        changed = table.c.definition.is_distinct_from(stmt.excluded.definition)
+    else:
+        changed = func.coalesce(func.json(table.c.definition), "") != func.coalesce(func.json(stmt.excluded.definition), "")
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={"definition": stmt.excluded.definition, "updated_at": stmt.excluded.updated_at},
+        where=changed,
+    )
+    db.session.execute(stmt, [{"id": a, "definition": definitions[a], "updated_at": now} for a in sorted(definitions)])
 
 
 def _insert_ignore(model, rows: list[dict]) -> None:
@@ -117,7 +135,7 @@ def store_statements(
     user_lookup=None,
     attachment_contents: dict[str, tuple[str, bytes]] | None = None,
 ) -> StoreResult:
-    """Store validated statements as one unit: all or none.
+    """Store validated statements as one unit: all or none. Takes ownership of the dicts.
 
     Re-sent identical statements are accepted without change; a different statement with a used
     id raises Conflict; voiding a voiding statement raises BadRequest.
@@ -127,8 +145,8 @@ def store_statements(
     now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # `stored` is shown to the millisecond
     stored_at = iso(now)
     prepared = []
-    for raw in statements:
-        s = _normalise(copy.deepcopy(raw))
+    for raw in statements:  # the statements are ours now (parsed from the request): no copy
+        s = _normalise(raw)
         s.setdefault("id", str(uuid.uuid4()))
         prepared.append(s)
 
@@ -194,9 +212,10 @@ def store_statements(
             "has_attachments": any(a["sha2"].lower() in (attachment_contents or {}) for a in s.get("attachments") or []),
         })
 
+    # Core inserts (no ORM unit of work): one multi-row INSERT … RETURNING per table.
     seqs = [
         row.seq for row in db.session.execute(
-            insert(Statement).returning(Statement.seq, sort_by_parameter_order=True), rows
+            insert(Statement.__table__).returning(Statement.__table__.c.seq, sort_by_parameter_order=True), rows
         )
     ]
 
@@ -206,9 +225,9 @@ def store_statements(
         activity_rows.extend({"statement_seq": seq, "activity_id": a, "usage": u} for a, u in sorted(activities))
         agent_rows.extend({"statement_seq": seq, "agent_ifi": a, "usage": u} for a, u in sorted(agents))
     if activity_rows:
-        db.session.execute(insert(StatementActivity), activity_rows)
+        db.session.execute(insert(StatementActivity.__table__), activity_rows)
     if agent_rows:
-        db.session.execute(insert(StatementAgent), agent_rows)
+        db.session.execute(insert(StatementAgent.__table__), agent_rows)
 
     if attachment_contents:
         _insert_ignore(Attachment, [
@@ -220,11 +239,7 @@ def store_statements(
     for s in to_store:
         for activity_id, definition in iter_activity_definitions(s):
             definitions.setdefault(activity_id, {}).update(definition)
-    _insert_ignore(Activity, [{"id": a, "definition": None, "updated_at": now} for a in sorted(definitions)])
-    for activity_id in sorted(definitions):
-        db.session.execute(
-            update(Activity).where(Activity.id == activity_id).values(definition=definitions[activity_id], updated_at=now)
-        )
+    _upsert_definitions(definitions, now)
 
     if voiding_targets:
         db.session.execute(

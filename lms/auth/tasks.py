@@ -22,8 +22,9 @@ def recently_sent(user: User) -> bool:
 
 
 @shared_task(name="auth.send_password_reset_email", ignore_result=True)
-def send_password_reset_email(email: str) -> bool:
-    """E-mail a reset link to the account with this address, in its language.
+def send_password_reset_email(email: str, invite: bool = False) -> bool:
+    """E-mail a reset link (or, with `invite`, a welcome with a link to choose a first password)
+    to the account with this address, in its language.
 
     Sends nothing when there is no such active account (the request looked the same either way).
     """
@@ -35,10 +36,11 @@ def send_password_reset_email(email: str) -> bool:
     with force_locale(user.preferred_language or current_app.config["BABEL_DEFAULT_LOCALE"]):
         link = external_url("auth.reset_password", token=token)
         body = render_template(
-            "lms/email/password_reset.txt",
+            "lms/email/invitation.txt" if invite else "lms/email/password_reset.txt",
             user=user,
             link=link,
             minutes=current_app.config["PASSWORD_RESET_MAX_AGE_MINUTES"],
         )
-        send_mail(user.email, _("Reset your Fasthold password"), body)
+        subject = _("Welcome to Fasthold: choose your password") if invite else _("Reset your Fasthold password")
+        send_mail(user.email, subject, body)
     return True

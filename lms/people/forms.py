@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..core.forms import BaseForm
 from wtforms import (
     SelectChoice,
     BooleanField,
@@ -50,7 +50,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class PersonForm(FlaskForm):
+class PersonForm(BaseForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
@@ -65,7 +65,7 @@ class PersonForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class SpellForm(FlaskForm):
+class SpellForm(BaseForm):
     job_title = StringField(_l("Job title"), validators=[DataRequired(), Length(max=120)])
     department_id = SelectField(_l("Department"), coerce=coerce_optional_int, validators=[DataRequired()])
     manager_id = SelectField(_l("Manager"), coerce=coerce_optional_int, validators=[Optional()])
@@ -81,12 +81,12 @@ class SpellForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     parent_id = SelectField(_l("Part of"), coerce=coerce_optional_int, validators=[Optional()])
     submit = SubmitField(_l("Save"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     preferred_language = SelectField(_l("Language"), choices=language_choices(), validators=[Optional()])
     submit = SubmitField(_l("Save"))

@@ -211,7 +211,7 @@ class SpellData:
 
 def _check_spell(user: User, data: SpellData, spell_id: int | None, current: EmploymentSpell | None = None) -> None:
     if data.end_date is not None and data.end_date < data.hire_date:
-        raise ValidationError(_l("The end date cannot be before the hire date."), "end_date")
+        raise ValidationError(_l("The end date cannot be before the start date."), "end_date")
     if data.end_date is None and data.end_type is not None:
         raise ValidationError(_l("Give an end date when you choose how the employment ended."), "end_date")
     if data.end_date is not None and data.end_type is None:
@@ -287,13 +287,15 @@ def people_query(search: str = "", department_id: int | None = None, include_ina
     if not include_inactive:
         q = q.where(User.is_active.is_(True))
     if search:
-        like = f"%{search.strip().lower()}%"
+        # % and _ are searched for literally, not as wildcards.
+        escaped = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
         q = q.where(
             or_(
-                func.lower(User.first_name + " " + User.last_name).like(like),
-                func.lower(User.email).like(like),
-                func.lower(func.coalesce(User.employee_number, "")).like(like),
-                func.lower(func.coalesce(latest.job_title, "")).like(like),
+                func.lower(User.first_name + " " + User.last_name).like(like, escape="\\"),
+                func.lower(User.email).like(like, escape="\\"),
+                func.lower(func.coalesce(User.employee_number, "")).like(like, escape="\\"),
+                func.lower(func.coalesce(latest.job_title, "")).like(like, escape="\\"),
             )
         )
     if department_id:

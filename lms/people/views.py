@@ -10,7 +10,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..auth.tasks import send_password_reset_email
 from ..core.pagination import paginate_rows
+from ..queue import enqueue
 from ..extensions import db
 from . import service
 from .forms import DepartmentForm, PersonForm, SpellForm, as_choices, role_labels
@@ -113,7 +115,8 @@ def person_new():
             _apply_errors(form, exc)
         else:
             db.session.commit()
-            flash(_("%(name)s was added. Now record their employment.", name=person.full_name), "success")
+            flash(_("%(name)s was added. Now record their employment; then send them a sign-in link from their page.",
+                    name=person.full_name), "success")
             return redirect(url_for("people.spell_new", user_id=person.id))
     return render_template("lms/people/form.html", form=form, person=None), 400 if form.is_submitted() else 200
 
@@ -181,6 +184,22 @@ def person_set_active(user_id: int):
         db.session.commit()
         flash(_("%(name)s is active again.", name=person.full_name) if active
               else _("%(name)s is deactivated and can no longer sign in.", name=person.full_name), "success")
+    return redirect(url_for("people.person_detail", user_id=person.id))
+
+
+@bp.route("/people/<int:user_id>/invite", methods=["POST"])
+@login_required
+def person_invite(user_id: int):
+    """E-mail the person a link to choose their password (how a new person first signs in)."""
+    person = db.get_or_404(User, user_id)
+    if not can_edit_person(current_user, person):
+        abort(403)
+    if not person.is_active:
+        flash(_("%(name)s is deactivated; reactivate them first.", name=person.full_name), "error")
+    else:
+        enqueue(send_password_reset_email, person.email, invite=True)
+        db.session.commit()
+        flash(_("A link to choose a password is on its way to %(email)s.", email=person.email), "success")
     return redirect(url_for("people.person_detail", user_id=person.id))
 
 
@@ -321,14 +340,16 @@ def department_edit(dept_id: int):
 @require(can_manage_people)
 def department_set_active(dept_id: int):
     dept = db.get_or_404(Department, dept_id)
+    active = request.form.get("active") == "1"
     try:
-        service.set_department_active(dept, request.form.get("active") == "1")
+        service.set_department_active(dept, active)
     except service.ValidationError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
     else:
         db.session.commit()
-        flash(_("Saved."), "success")
+        flash(_("%(name)s is active again.", name=dept.name) if active
+              else _("%(name)s is deactivated; its history is kept.", name=dept.name), "success")
     return redirect(url_for("people.department_list"))
 
 

@@ -5,4 +5,10 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", () => select.form.submit());
   });
   document.querySelectorAll(".js-hide").forEach((el) => el.classList.add("visually-hidden"));
+  // Forms that change something hard to undo ask first.
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
 });

@@ -82,3 +82,10 @@ def test_celery_uses_the_configured_broker_and_json_only(tmp_path):
     assert celery.conf.broker_url == f"sqla+sqlite:///{tmp_path}/b.sqlite"
     assert celery.conf.task_serializer == "json"
     assert celery.conf.accept_content == ["json"]
+
+
+def test_links_follow_the_port_make_run_serves_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORT", "5055")
+    assert build(tmp_path).config["BASE_URL"] == "http://127.0.0.1:5055"
+    monkeypatch.setenv("BASE_URL", "https://learn.example.com")
+    assert build(tmp_path).config["BASE_URL"] == "https://learn.example.com"

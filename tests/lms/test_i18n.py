@@ -92,3 +92,11 @@ def test_message_template_is_up_to_date_with_the_code():
         found.add(message if isinstance(message, str) else message[0])
     template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po((ROOT / "lms/translations/messages.pot").open("rb")) if m.id}
     assert sorted(found - template) == []
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("da", "Dette felt skal udfyldes."), ("sv", "Det här fältet måste fyllas i.")])
+def test_built_in_form_messages_are_translated(client, lang, expected):
+    response = client.post("/login", data={"email": "", "password": ""}, headers={"Accept-Language": lang})
+    html = response.get_data(as_text=True)
+    assert expected in html
+    assert "This field is required." not in html

@@ -35,7 +35,7 @@ def test_boomerang_hire_keeps_both_spells(create_user, create_department, db):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        (dict(end_date=date(2019, 1, 1), end_type=EndType.voluntary), "end_date", "cannot be before the hire date"),
+        (dict(end_date=date(2019, 1, 1), end_type=EndType.voluntary), "end_date", "cannot be before the start date"),
         (dict(end_type=EndType.voluntary), "end_date", "Give an end date"),
         (dict(end_date=date(2021, 1, 1)), "end_type", "voluntary or involuntary"),
         (dict(is_regretted=True), "is_regretted", "Only a person who has left"),
@@ -349,3 +349,33 @@ def test_manager_sees_direct_reports_including_future_starters(client, login, cr
     html = client.get("/team").get_data(as_text=True)
     assert starter.full_name in html and current.full_name in html
     assert "Stranger" not in html and left.full_name not in html
+
+
+def test_search_folds_scandinavian_letters_and_treats_wildcards_literally(client, login, create_user):
+    login(create_user("hr"))
+    create_user(first_name="Daniel", last_name="Åberg")
+    create_user(first_name="Søren", last_name="Ødegaard")
+    html = client.get("/people?q=" + "åberg").get_data(as_text=True)
+    assert "Åberg" in html and "1 person" in html
+    assert "Ødegaard" in client.get("/people?q=SØREN").get_data(as_text=True)
+    assert "0 people" in client.get("/people?q=%25").get_data(as_text=True)
+    assert "0 people" in client.get("/people?q=_").get_data(as_text=True)
+
+
+def test_hr_sends_a_new_person_a_sign_in_link(app, client, login, create_user, sent_tasks):
+    from lms.auth.tasks import send_password_reset_email
+
+    login(create_user("hr"))
+    person = create_user(language="sv")
+    response = client.post(f"/people/{person.id}/invite")
+    assert response.status_code == 302
+    assert sent_tasks == [("auth.send_password_reset_email", (person.email,), {"invite": True})]
+    assert send_password_reset_email.apply(args=(person.email,), kwargs={"invite": True}).get() is True
+    import email as email_lib
+    import email.policy
+    from pathlib import Path
+
+    mail = sorted(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"))[-1]
+    message = email_lib.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "Välkommen till Fasthold: välj ditt lösenord"
+    assert "/password/reset/" in message.get_content()
