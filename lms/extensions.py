@@ -65,6 +65,17 @@ def _unicode_lower(value):
     return value.lower() if isinstance(value, str) else value
 
 
+def configure_postgresql(engine: Engine) -> None:
+    """No JIT: our queries are short OLTP lookups, and PostgreSQL's JIT spent 0.5 s compiling
+    a 5 ms statement query whose cost it overestimated (bench/README.md)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make the app's SQLite engine transactional, strict and concurrent.
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -64,7 +65,9 @@ class Statement(db.Model):
         Index("ix_xapi_statements_stored_seq", "stored", "seq"),
         Index("ix_xapi_statements_verb_seq", "verb_id", "seq"),
         Index("ix_xapi_statements_registration_seq", "registration", "seq"),
-        Index("ix_xapi_statements_object_ref", "object_ref_id"),
+        # Partial: only StatementRef statements, so finding referrers is a scan of a few rows.
+        Index("ix_xapi_statements_object_ref", "object_ref_id",
+              postgresql_where=text("object_ref_id IS NOT NULL"), sqlite_where=text("object_ref_id IS NOT NULL")),
         Index("ix_xapi_statements_user_seq", "user_id", "seq"),
         Index("ix_xapi_statements_authority_seq", "authority_ifi", "seq"),
     )

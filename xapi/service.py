@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
+from sqlalchemy import JSON, and_, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -97,6 +97,21 @@ class StoreResult:
     ids: list[str]
     #: seqs of statements stored by this call (re-sent identical statements are not included)
     new_seqs: list[int] = field(default_factory=list)
+
+
+def _copy(table, rows: list[dict]) -> None:
+    """COPY rows into a PostgreSQL table inside the session's transaction."""
+    if not rows:
+        return
+    from psycopg.types.json import Jsonb
+
+    columns = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    driver = db.session.connection().connection.driver_connection
+    with driver.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])
 
 
 def _upsert_definitions(definitions: dict[str, dict], now: datetime) -> None:
@@ -212,22 +227,37 @@ def store_statements(
             "has_attachments": any(a["sha2"].lower() in (attachment_contents or {}) for a in s.get("attachments") or []),
         })
 
-    # Core inserts (no ORM unit of work): one multi-row INSERT … RETURNING per table.
-    seqs = [
-        row.seq for row in db.session.execute(
-            insert(Statement.__table__).returning(Statement.__table__.c.seq, sort_by_parameter_order=True), rows
-        )
-    ]
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Take the keys from the sequence, then COPY every row: the fastest way into PostgreSQL.
+        seqs = list(db.session.execute(
+            text("SELECT nextval(pg_get_serial_sequence('xapi_statements', 'seq')) FROM generate_series(1, :n)"),
+            {"n": len(rows)},
+        ).scalars())
+        for seq, row in zip(seqs, rows):
+            row["seq"] = seq
+    else:
+        # Core inserts (no ORM unit of work): one multi-row INSERT … RETURNING.
+        seqs = [
+            row.seq for row in db.session.execute(
+                insert(Statement.__table__).returning(Statement.__table__.c.seq, sort_by_parameter_order=True), rows
+            )
+        ]
 
     activity_rows, agent_rows = [], []
     for seq, s in zip(seqs, to_store):
         activities, agents = statement_links(s)
         activity_rows.extend({"statement_seq": seq, "activity_id": a, "usage": u} for a, u in sorted(activities))
         agent_rows.extend({"statement_seq": seq, "agent_ifi": a, "usage": u} for a, u in sorted(agents))
-    if activity_rows:
-        db.session.execute(insert(StatementActivity.__table__), activity_rows)
-    if agent_rows:
-        db.session.execute(insert(StatementAgent.__table__), agent_rows)
+    if postgres:
+        _copy(Statement.__table__, rows)
+        _copy(StatementActivity.__table__, activity_rows)
+        _copy(StatementAgent.__table__, agent_rows)
+    else:
+        if activity_rows:
+            db.session.execute(insert(StatementActivity.__table__), activity_rows)
+        if agent_rows:
+            db.session.execute(insert(StatementAgent.__table__), agent_rows)
 
     if attachment_contents:
         _insert_ignore(Attachment, [
@@ -342,12 +372,16 @@ def query_statements(q: Query, restrict=None) -> tuple[list[Statement], Query | 
     filters = _filters(q, s)
     if filters:
         # Statements whose StatementRef target matches match too, recursively (xAPI-Communication 2.1.3).
+        # Driven from the (few) StatementRef statements through the partial index, never from
+        # the (many) statements matching the filters.
         target = aliased(Statement)
         referrer = aliased(Statement)
         base = (
             select(referrer.seq, referrer.id)
-            .join(target, referrer.object_ref_id == target.id)
-            .where(*_filters(q, target))
+            .where(
+                referrer.object_ref_id.isnot(None),
+                exists().where(target.id == referrer.object_ref_id, *_filters(q, target)),
+            )
             .cte("refs", recursive=True)
         )
         more_ref = aliased(Statement)
