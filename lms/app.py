@@ -118,9 +118,11 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .core.views import bp as core_bp
     from .people.views import bp as people_bp
+    from xapi.admin import bp as lrs_admin_bp
     from xapi.views import bp as xapi_bp
 
     app.register_blueprint(xapi_bp)
+    app.register_blueprint(lrs_admin_bp)
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
@@ -184,7 +186,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else ""
+    from xapi.admin import can_manage_lrs
+
     app.jinja_env.globals["perm"] = permissions
+    app.jinja_env.globals["can_manage_lrs"] = can_manage_lrs
 
     @app.context_processor
     def inject_language():

@@ -6,7 +6,7 @@ PAGES = [
     "/", "/me", "/password/change", "/people", "/people/new", "/people/{other}", "/people/{other}/edit",
     "/people/{other}/spells/new", "/spells/{other_spell}/edit", "/people/{report}", "/people/{report}/edit",
     "/people/{me}", "/departments", "/departments/new", "/departments/{dept}/edit", "/audit",
-    "/audit?person={other}", "/team", "/admin/system",
+    "/audit?person={other}", "/team", "/admin/system", "/admin/lrs/statements", "/admin/lrs/credentials",
 ]
 
 ALLOWED = {
@@ -18,7 +18,8 @@ ALLOWED = {
     "admin": set(PAGES) - {"/team"},
 }
 # HR may not edit an administrator or HR colleague: the "other" person in this matrix is an admin.
-ALLOWED["hr"] -= {"/people/{other}/edit", "/people/{other}/spells/new", "/spells/{other_spell}/edit", "/team", "/admin/system"}
+ALLOWED["hr"] -= {"/people/{other}/edit", "/people/{other}/spells/new", "/spells/{other_spell}/edit", "/team",
+                  "/admin/system", "/admin/lrs/statements", "/admin/lrs/credentials"}
 
 
 @pytest.fixture

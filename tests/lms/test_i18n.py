@@ -81,7 +81,8 @@ def test_message_template_is_up_to_date_with_the_code():
     """Every translatable string in the code is in messages.pot (run `make update-translations`)."""
     from babel.messages.extract import extract_from_dir
 
-    method_map = [("lms/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
+    method_map = [("lms/**.py", "python"), ("xapi/**.py", "python"), ("templates/**.html", "jinja2"),
+                  ("templates/**.txt", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
                 "_nl": (1, 2), "lazy_ngettext": (1, 2)}
     found = set()
