@@ -12,6 +12,8 @@ from typing import Any, Callable
 from flask import Blueprint, Response, current_app, request
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
+from psycopg.errors import UniqueViolation
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy import or_, select
 from werkzeug.datastructures import Headers, MultiDict
 
@@ -26,7 +28,7 @@ from .auth import Principal, principal_from_basic
 from .attachments import build_multipart, check_attachments, parse_multipart
 from .models import Activity, Attachment, Statement
 from .tasks import announce_statements
-from .service import BadRequest, Forbidden, LRSError, NotFound, Query, iso
+from .service import BadRequest, Conflict, Forbidden, LRSError, NotFound, Query, iso
 from .validation import (
     StatementValidationError,
     is_iri,
@@ -288,6 +290,21 @@ def _store(statements: list[dict], principal: Principal, contents: dict) -> serv
 @xapi_endpoint()
 def statements(xr: XRequest, principal: Principal) -> Response:
     """Store (PUT, POST) and fetch (GET) statements."""
+    if xr.method in ("PUT", "POST"):
+        # Two clients may send the same new statement id at the same moment: the loser of the
+        # race hits the unique index, rolls back and tries again, now finding the winner's
+        # statement (same: accepted; different: 409).
+        for attempt in range(3):
+            try:
+                return _write_statements(xr, principal)
+            except (IntegrityError, UniqueViolation):
+                db.session.rollback()
+                if attempt == 2:
+                    raise Conflict("statement id: another request stored a statement with this id at the same time")
+    return _get_statements(xr, principal)
+
+
+def _write_statements(xr: XRequest, principal: Principal) -> Response:
     if xr.method == "PUT":
         _only(xr.args, {"statementId"})
         statement_id = xr.args.get("statementId")
@@ -304,13 +321,11 @@ def statements(xr: XRequest, principal: Principal) -> Response:
         validate_statements(payload)
         _store([payload], principal, contents)
         return Response(status=204)
-    if xr.method == "POST":
-        _only(xr.args, set())
-        payload, contents = _statements_body(xr)
-        statements_in = validate_statements(payload)
-        result = _store(statements_in, principal, contents)
-        return _json_response(result.ids)
-    return _get_statements(xr, principal)
+    _only(xr.args, set())
+    payload, contents = _statements_body(xr)
+    statements_in = validate_statements(payload)
+    result = _store(statements_in, principal, contents)
+    return _json_response(result.ids)
 
 
 QUERY_PARAMS = {"agent", "verb", "activity", "registration", "related_activities", "related_agents", "since",
