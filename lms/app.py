@@ -119,10 +119,12 @@ def register_blueprints(app: Flask) -> None:
     from .core.views import bp as core_bp
     from .people.views import bp as people_bp
     from xapi.admin import bp as lrs_admin_bp
+    from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
 
     app.register_blueprint(xapi_bp)
     app.register_blueprint(lrs_admin_bp)
+    app.register_blueprint(content_bp)
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
@@ -190,6 +192,9 @@ def register_template_helpers(app: Flask) -> None:
 
     app.jinja_env.globals["perm"] = permissions
     app.jinja_env.globals["can_manage_lrs"] = can_manage_lrs
+    from xapi.admin import can_manage_content
+
+    app.jinja_env.globals["can_manage_content"] = can_manage_content
 
     @app.context_processor
     def inject_language():

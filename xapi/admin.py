@@ -10,7 +10,19 @@ import json
 from datetime import datetime, time, timezone
 from functools import wraps
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    stream_with_context,
+    url_for,
+)
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,7 +38,8 @@ from lms.people.models import Role
 from . import service
 from .agents import ifi_key
 from .auth import SCOPES, create_credential, revoke_credential
-from .models import Credential, Statement
+from .content import PackageError, import_package, launch_url, package_dir
+from .models import ContentPackage, Credential, Statement
 from .validation import is_iri
 
 bp = Blueprint("lrs_admin", __name__, url_prefix="/admin/lrs")
@@ -171,3 +184,73 @@ def statement_detail(statement_id: str):
         abort(404)
     return render_template("xapi/statement.html", row=row,
                            pretty=json.dumps(row.data, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+# --- content packages ------------------------------------------------------------------------
+
+content_bp = Blueprint("xapi_content", __name__, url_prefix="/content")
+
+
+def can_manage_content(user) -> bool:
+    """Uploading xAPI packages: HR and administrators (course authors come with courses)."""
+    return user.is_authenticated and user.has_role(Role.hr, Role.admin)
+
+
+class PackageForm(BaseForm):
+    package = FileField(_l("xAPI package (zip with tincan.xml)"),
+                        validators=[FileRequired(message=_l("Choose a zip file.")),
+                                    FileAllowed(["zip"], _l("Upload a .zip file."))])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=255)],
+                        description=_l("Leave empty to use the title in tincan.xml."))
+    submit = SubmitField(_l("Upload"))
+
+
+@bp.route("/packages", methods=["GET", "POST"])
+@login_required
+def packages():
+    """Upload xAPI packages and launch them."""
+    if not can_manage_content(current_user):
+        abort(403)
+    form = PackageForm()
+    if form.validate_on_submit():
+        try:
+            package = import_package(form.package.data.stream, current_user.id, form.title.data)
+        except PackageError as exc:
+            db.session.rollback()
+            form.package.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("%(title)s is uploaded.", title=package.title), "success")
+            return redirect(url_for("lrs_admin.packages"))
+    rows = db.session.execute(select(ContentPackage).order_by(ContentPackage.created_at.desc())).scalars().all()
+    return render_template("xapi/packages.html", form=form, rows=rows), 400 if form.errors else 200
+
+
+@content_bp.route("/<int:package_id>/launch")
+@login_required
+def launch(package_id: int):
+    """Open a package for the signed-in person with a credential limited to them and this launch."""
+    package = db.get_or_404(ContentPackage, package_id)
+    base = request.host_url.rstrip("/")
+    target = launch_url(package, current_user, base,
+                        url_for("xapi_content.file", key=package.storage_key, path=package.launch_path))
+    db.session.commit()
+    return redirect(target)
+
+
+@content_bp.route("/<key>/<path:path>")
+@login_required
+def file(key: str, path: str):
+    """A file of an uploaded package, sandboxed so its scripts cannot act as the platform."""
+    package = db.session.execute(select(ContentPackage).where(ContentPackage.storage_key == key)).scalar_one_or_none()
+    if package is None:
+        abort(404)
+    response = send_from_directory(package_dir(package), path, max_age=3600)
+    # An opaque origin: package scripts run, but cannot read the platform's cookies or pages.
+    response.headers["Content-Security-Policy"] = (
+        "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads; "
+        "default-src 'self' 'unsafe-inline' 'unsafe-eval' data: blob:; connect-src *; "
+        "frame-ancestors 'self'"
+    )
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response

@@ -195,3 +195,25 @@ class Credential(db.Model):
 
     def __repr__(self) -> str:
         return f"<Credential {self.id} {self.name}>"
+
+
+class ContentPackage(db.Model):
+    """An uploaded xAPI (Tin Can) package: its files on disk, its activity and launch file."""
+
+    __tablename__ = "xapi_content_packages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    #: the activity id declared in tincan.xml; the package's statements are about it
+    activity_id: Mapped[str] = mapped_column(String(2048))
+    #: path of the launch file inside the package, e.g. "index_lms.html"
+    launch_path: Mapped[str] = mapped_column(String(1024))
+    #: folder under the instance's content directory holding the extracted files
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    file_count: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ContentPackage {self.id} {self.title}>"

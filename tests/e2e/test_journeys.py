@@ -16,9 +16,9 @@ NAV = {
     "employee": ["/", "/me"],
     "mentor": ["/", "/me"],
     "manager": ["/", "/me", "/team"],
-    "hr": ["/", "/me", "/team", "/people", "/departments", "/audit"],
-    "admin": ["/", "/me", "/people", "/departments", "/audit", "/admin/lrs/statements", "/admin/lrs/credentials",
-              "/admin/system"],
+    "hr": ["/", "/me", "/team", "/people", "/departments", "/audit", "/admin/lrs/packages"],
+    "admin": ["/", "/me", "/people", "/departments", "/audit", "/admin/lrs/packages", "/admin/lrs/statements",
+              "/admin/lrs/credentials", "/admin/system"],
 }
 # Words of the English interface that must not appear in the Danish or Swedish one.
 ENGLISH_UI = ["Sign out", "Home", "My profile", "Employment history", "Job title", "Departments", "Audit log",

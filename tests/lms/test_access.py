@@ -7,6 +7,7 @@ PAGES = [
     "/people/{other}/spells/new", "/spells/{other_spell}/edit", "/people/{report}", "/people/{report}/edit",
     "/people/{me}", "/departments", "/departments/new", "/departments/{dept}/edit", "/audit",
     "/audit?person={other}", "/team", "/admin/system", "/admin/lrs/statements", "/admin/lrs/credentials",
+    "/admin/lrs/packages",
 ]
 
 ALLOWED = {
