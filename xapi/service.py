@@ -368,12 +368,33 @@ def query_statements(q: Query, restrict=None) -> tuple[list[Statement], Query | 
         q.max_seq = db.session.execute(select(func.max(Statement.seq))).scalar_one() or 0
 
     s = Statement
-    conditions = [s.is_voided.is_(False), s.seq <= q.max_seq]
+    common = [s.is_voided.is_(False), s.seq <= q.max_seq]
+    if q.since:
+        common.append(s.stored > q.since)
+    if q.until:
+        common.append(s.stored <= q.until)
+    if restrict is not None:
+        common.append(restrict)
+    if q.after:
+        stored, seq = q.after
+        if q.ascending:
+            common.append(or_(s.stored > stored, and_(s.stored == stored, s.seq > seq)))
+        else:
+            common.append(or_(s.stored < stored, and_(s.stored == stored, s.seq < seq)))
+    order = (s.stored.asc(), s.seq.asc()) if q.ascending else (s.stored.desc(), s.seq.desc())
+
+    def page(*conditions) -> list[Statement]:
+        return list(db.session.execute(
+            select(Statement).where(*common, *conditions).order_by(*order).limit(limit + 1)
+        ).scalars())
+
     filters = _filters(q, s)
+    rows = page(*filters)
     if filters:
-        # Statements whose StatementRef target matches match too, recursively (xAPI-Communication 2.1.3).
-        # Driven from the (few) StatementRef statements through the partial index, never from
-        # the (many) statements matching the filters.
+        # Statements whose StatementRef target matches match too, recursively
+        # (xAPI-Communication 2.1.3). A second query, driven from the (few) StatementRef
+        # statements through the partial index, merged in order: an OR in one query would stop
+        # PostgreSQL from using the filter's index (1 s instead of 1 ms at 1M statements).
         target = aliased(Statement)
         referrer = aliased(Statement)
         base = (
@@ -386,21 +407,10 @@ def query_statements(q: Query, restrict=None) -> tuple[list[Statement], Query | 
         )
         more_ref = aliased(Statement)
         refs = base.union(select(more_ref.seq, more_ref.id).join(base, more_ref.object_ref_id == base.c.id))
-        conditions.append(or_(and_(*filters), s.seq.in_(select(refs.c.seq))))
-    if q.since:
-        conditions.append(s.stored > q.since)
-    if q.until:
-        conditions.append(s.stored <= q.until)
-    if restrict is not None:
-        conditions.append(restrict)
-    if q.after:
-        stored, seq = q.after
-        if q.ascending:
-            conditions.append(or_(s.stored > stored, and_(s.stored == stored, s.seq > seq)))
-        else:
-            conditions.append(or_(s.stored < stored, and_(s.stored == stored, s.seq < seq)))
-    order = (s.stored.asc(), s.seq.asc()) if q.ascending else (s.stored.desc(), s.seq.desc())
-    rows = list(db.session.execute(select(Statement).where(*conditions).order_by(*order).limit(limit + 1)).scalars())
+        referring = page(s.seq.in_(select(refs.c.seq)))
+        if referring:
+            merged = {row.seq: row for row in rows + referring}
+            rows = sorted(merged.values(), key=lambda r: (r.stored, r.seq), reverse=not q.ascending)[: limit + 1]
     next_query = None
     if len(rows) > limit:
         rows = rows[:limit]
