@@ -55,6 +55,26 @@ def _apply_errors(form, exc: service.ValidationError) -> None:
         flash(str(exc.message), "error")
 
 
+def _submit(form, action, message, target):
+    """Validate the form and run `action`; commit, flash and redirect on success, or put the
+    domain error next to its field (nothing half-saved). Returns the redirect, or None."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except service.ValidationError as exc:
+        db.session.rollback()
+        _apply_errors(form, exc)
+        return None
+    db.session.commit()
+    flash(message(result) if callable(message) else message, "success")
+    return redirect(target(result) if callable(target) else target)
+
+
+def _page(template: str, form, **context):
+    return render_template(template, form=form, **context), 400 if form.is_submitted() else 200
+
+
 def _page_arg() -> int:
     page = request.args.get("page", 1, type=int)
     if page < 1 or page > 10_000:
@@ -103,22 +123,18 @@ def _roles_from_form(form: PersonForm, person: User | None) -> set[Role]:
 def person_new():
     """Create a person and, optionally, their first employment spell afterwards."""
     form = _person_form(PersonForm(), None)
-    if form.validate_on_submit():
-        try:
-            person = service.create_user(
-                email=form.email.data, first_name=form.first_name.data, last_name=form.last_name.data,
-                roles=_roles_from_form(form, None), preferred_language=form.preferred_language.data,
-                employee_number=form.employee_number.data, is_mentor=form.is_mentor.data,
-            )
-        except service.ValidationError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("%(name)s was added. Now record their employment; then send them a sign-in link from their page.",
-                    name=person.full_name), "success")
-            return redirect(url_for("people.spell_new", user_id=person.id))
-    return render_template("lms/people/form.html", form=form, person=None), 400 if form.is_submitted() else 200
+    done = _submit(
+        form,
+        lambda: service.create_user(
+            email=form.email.data, first_name=form.first_name.data, last_name=form.last_name.data,
+            roles=_roles_from_form(form, None), preferred_language=form.preferred_language.data,
+            employee_number=form.employee_number.data, is_mentor=form.is_mentor.data,
+        ),
+        lambda person: _("%(name)s was added. Now record their employment; then send them a sign-in link "
+                         "from their page.", name=person.full_name),
+        lambda person: url_for("people.spell_new", user_id=person.id),
+    )
+    return done or _page("lms/people/form.html", form, person=None)
 
 
 @bp.route("/people/<int:user_id>")
@@ -147,21 +163,17 @@ def person_edit(user_id: int):
     form = _person_form(PersonForm(obj=person), person)
     if request.method == "GET":
         form.preferred_language.data = person.preferred_language or ""
-    if form.validate_on_submit():
-        try:
-            service.update_user(
-                person, email=form.email.data, first_name=form.first_name.data, last_name=form.last_name.data,
-                roles=_roles_from_form(form, person), preferred_language=form.preferred_language.data,
-                employee_number=form.employee_number.data, is_mentor=form.is_mentor.data,
-            )
-        except service.ValidationError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("people.person_detail", user_id=person.id))
-    return render_template("lms/people/form.html", form=form, person=person), 400 if form.is_submitted() else 200
+    done = _submit(
+        form,
+        lambda: service.update_user(
+            person, email=form.email.data, first_name=form.first_name.data, last_name=form.last_name.data,
+            roles=_roles_from_form(form, person), preferred_language=form.preferred_language.data,
+            employee_number=form.employee_number.data, is_mentor=form.is_mentor.data,
+        ),
+        _("Saved."),
+        url_for("people.person_detail", user_id=person.id),
+    )
+    return done or _page("lms/people/form.html", form, person=person)
 
 
 @bp.route("/people/<int:user_id>/active", methods=["POST"])
@@ -235,17 +247,9 @@ def spell_new(user_id: int):
     if not can_edit_person(current_user, person):
         abort(403)
     form = _spell_form(SpellForm(), person, None)
-    if form.validate_on_submit():
-        try:
-            service.add_spell(person, _spell_data(form))
-        except service.ValidationError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Employment recorded."), "success")
-            return redirect(url_for("people.person_detail", user_id=person.id))
-    return render_template("lms/people/spell_form.html", form=form, person=person, spell=None), 400 if form.is_submitted() else 200
+    done = _submit(form, lambda: service.add_spell(person, _spell_data(form)), _("Employment recorded."),
+                   url_for("people.person_detail", user_id=person.id))
+    return done or _page("lms/people/spell_form.html", form, person=person, spell=None)
 
 
 @bp.route("/spells/<int:spell_id>/edit", methods=["GET", "POST"])
@@ -259,17 +263,9 @@ def spell_edit(spell_id: int):
     form = _spell_form(SpellForm(obj=spell), person, spell)
     if request.method == "GET":
         form.end_type.data = spell.end_type.value if spell.end_type else ""
-    if form.validate_on_submit():
-        try:
-            service.update_spell(spell, _spell_data(form))
-        except service.ValidationError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("people.person_detail", user_id=person.id))
-    return render_template("lms/people/spell_form.html", form=form, person=person, spell=spell), 400 if form.is_submitted() else 200
+    done = _submit(form, lambda: service.update_spell(spell, _spell_data(form)), _("Saved."),
+                   url_for("people.person_detail", user_id=person.id))
+    return done or _page("lms/people/spell_form.html", form, person=person, spell=spell)
 
 
 # --- departments -----------------------------------------------------------------------------
@@ -281,6 +277,10 @@ def _department_form(form: DepartmentForm, dept: Department | None) -> Departmen
         if d.is_active and (dept is None or d.id != dept.id)
     ])
     return form
+
+
+def _parent(form: DepartmentForm) -> Department | None:
+    return db.session.get(Department, form.parent_id.data) if form.parent_id.data else None
 
 
 @bp.route("/departments")
@@ -303,18 +303,9 @@ def department_list():
 @require(can_manage_people)
 def department_new():
     form = _department_form(DepartmentForm(), None)
-    if form.validate_on_submit():
-        parent = db.session.get(Department, form.parent_id.data) if form.parent_id.data else None
-        try:
-            service.create_department(form.name.data, parent)
-        except service.ValidationError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Department created."), "success")
-            return redirect(url_for("people.department_list"))
-    return render_template("lms/people/department_form.html", form=form, dept=None), 400 if form.is_submitted() else 200
+    done = _submit(form, lambda: service.create_department(form.name.data, _parent(form)), _("Department created."),
+                   url_for("people.department_list"))
+    return done or _page("lms/people/department_form.html", form, dept=None)
 
 
 @bp.route("/departments/<int:dept_id>/edit", methods=["GET", "POST"])
@@ -322,18 +313,9 @@ def department_new():
 def department_edit(dept_id: int):
     dept = db.get_or_404(Department, dept_id)
     form = _department_form(DepartmentForm(obj=dept), dept)
-    if form.validate_on_submit():
-        parent = db.session.get(Department, form.parent_id.data) if form.parent_id.data else None
-        try:
-            service.update_department(dept, form.name.data, parent)
-        except service.ValidationError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("people.department_list"))
-    return render_template("lms/people/department_form.html", form=form, dept=dept), 400 if form.is_submitted() else 200
+    done = _submit(form, lambda: service.update_department(dept, form.name.data, _parent(form)), _("Saved."),
+                   url_for("people.department_list"))
+    return done or _page("lms/people/department_form.html", form, dept=dept)
 
 
 @bp.route("/departments/<int:dept_id>/active", methods=["POST"])
