@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, and_, exists, func, insert, literal, or_, select, text, update
+from sqlalchemy import JSON, and_, tuple_, exists, func, insert, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -377,10 +377,12 @@ def query_statements(q: Query, restrict=None) -> tuple[list[Statement], Query | 
         common.append(restrict)
     if q.after:
         stored, seq = q.after
+        # A row-value comparison, which PostgreSQL serves as one index range (an OR of the two
+        # parts made every page rescan from the top: quadratic over a full walk).
         if q.ascending:
-            common.append(or_(s.stored > stored, and_(s.stored == stored, s.seq > seq)))
+            common.append(tuple_(s.stored, s.seq) > tuple_(stored, seq))
         else:
-            common.append(or_(s.stored < stored, and_(s.stored == stored, s.seq < seq)))
+            common.append(tuple_(s.stored, s.seq) < tuple_(stored, seq))
     order = (s.stored.asc(), s.seq.asc()) if q.ascending else (s.stored.desc(), s.seq.desc())
 
     def page(*conditions) -> list[Statement]:
