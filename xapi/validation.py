@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import functools
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
@@ -146,7 +147,13 @@ _BAD_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 def is_iri(value: object) -> bool:
     """True for an absolute IRI (RFC 3987): a scheme, a colon, and legal IRI characters."""
-    if not isinstance(value, str) or not _IRI_RE.fullmatch(value):
+    return isinstance(value, str) and _is_iri_cached(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_iri_cached(value: str) -> bool:
+    # Statements repeat the same verb, activity and extension IRIs: check each string once.
+    if not _IRI_RE.fullmatch(value):
         return False
     if _IRI_FORBIDDEN_RE.search(value) or _BAD_PERCENT_RE.search(value):
         return False
@@ -235,7 +242,12 @@ _GRANDFATHERED = frozenset(
 def is_language_tag(value: object) -> bool:
     """True for a well-formed RFC 5646 language tag, including its two validity rules that need
     no registry: no repeated variant subtag and no repeated extension singleton (section 2.2.9)."""
-    if not isinstance(value, str) or not value.isascii():
+    return isinstance(value, str) and _is_language_tag_cached(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_language_tag_cached(value: str) -> bool:
+    if not value.isascii():
         return False
     if value.lower() in _GRANDFATHERED or _PRIVATE_USE_RE.fullmatch(value):
         return True
@@ -466,10 +478,10 @@ def validate_language_map(obj: object, path: str) -> None:
     if not lang_map:
         _fail(path, "a language map must have at least one entry")
     for tag, text in lang_map.items():
-        key_path = _map_key(path, tag)
         if not is_language_tag(tag):
-            _fail(key_path, f"{tag!r} is not a valid RFC 5646 language tag")
-        _require_str(text, key_path)
+            _fail(_map_key(path, tag), f"{tag!r} is not a valid RFC 5646 language tag")
+        if not isinstance(text, str):
+            _require_str(text, _map_key(path, tag))  # the path is built only when there is an error
 
 
 def validate_extensions(obj: object, path: str) -> None:
