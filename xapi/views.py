@@ -79,7 +79,10 @@ class XRequest:
                 raise BadRequest(f"method: {method!r} is not GET, PUT, POST or DELETE")
             if not request.mimetype == "application/x-www-form-urlencoded":
                 raise BadRequest("alternate request syntax: the body must be application/x-www-form-urlencoded")
-            headers = Headers()
+            # Headers sent as real headers count too (clients and ADL's conformance suite send
+            # Authorization and the version that way); form fields of the same name win.
+            headers = Headers([(k, v) for k, v in request.headers.items()
+                               if k.lower() in ALT_HEADERS and k.lower() not in ("content-type", "content-length")])
             args = MultiDict()
             body = b""
             for key, value in request.form.items(multi=True):
@@ -89,6 +92,8 @@ class XRequest:
                     body = value.encode("utf-8")
                 else:
                     args.add(key, value)
+            if body and "Content-Type" not in headers:
+                headers["Content-Type"] = "application/json"  # the form's Content-Type field is a SHOULD
             return cls(method, headers, args, body)
         return cls(request.method, Headers(request.headers), request.args.copy(), request.get_data(cache=True))
 
@@ -154,6 +159,9 @@ def xapi_endpoint(needs_auth: bool = True, check_version: bool = True):
 @bp.after_request
 def xapi_headers(response: Response) -> Response:
     response.headers["X-Experience-API-Version"] = "1.0.3"
+    if request.path.endswith("/statements"):
+        # On every statements response, errors included (XAPI-00153).
+        response.headers.setdefault("X-Experience-API-Consistent-Through", _consistent_through())
     for key, value in CORS_HEADERS.items():
         response.headers[key] = value
     # The LRS answers programs; its JSON is not a page, so the page CSP is not needed.
@@ -419,11 +427,10 @@ def _documents(xr: XRequest, key: docs.DocKey, id_param: str, require_condition:
     document_id = xr.args.get(id_param)
     if_match, if_none_match = xr.headers.get("If-Match"), xr.headers.get("If-None-Match")
     if xr.method in ("GET", "HEAD"):
+        since = _time_param(xr.args, "since")  # checked even where it does not apply
         if document_id is not None:
-            if "since" in xr.args:
-                raise BadRequest(f"since: cannot be combined with {id_param}")
-            return _document_response(docs.get_document(key, document_id))
-        return _json_response(docs.list_ids(key, _time_param(xr.args, "since")))
+            return _document_response(docs.get_document(key, document_id))  # `since` is ignored here
+        return _json_response(docs.list_ids(key, since))
     if "since" in xr.args:
         raise BadRequest("since: only for GET")
     if xr.method == "DELETE":
