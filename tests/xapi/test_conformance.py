@@ -1332,8 +1332,9 @@ def test_agent_profile_put_without_etag_header_creates_but_never_overwrites(lrs)
     # If-None-Match even when no document exists. Deliberate difference: the spec only requires 409 when
     # the document exists (Communication 3.1), and common clients (the `tincan` package) create profiles
     # without either header; so creating works and overwriting without a condition is refused.
-    assert send(lrs, "put", AGENT_PROFILE, build_agent_profile(), build_document()).status_code == 204
-    assert send(lrs, "put", AGENT_PROFILE, build_agent_profile(), build_document()).status_code == 409
+    params = build_agent_profile()
+    assert send(lrs, "put", AGENT_PROFILE, params, build_document()).status_code == 204
+    assert send(lrs, "put", AGENT_PROFILE, params, build_document()).status_code == 409
 
 
 def test_agent_profile_post_returns_204(lrs):
