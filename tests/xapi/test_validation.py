@@ -236,7 +236,8 @@ def chain(*mutations):
 
 
 def test_full_statement_using_every_property_is_valid():
-    validate_statement(full_statement())
+    statement = full_statement()
+    assert validate_statements(statement) == [statement]
 
 
 def test_validation_does_not_modify_the_statement():
@@ -246,13 +247,12 @@ def test_validation_does_not_modify_the_statement():
 
 
 def test_simplest_statement_from_the_spec_is_valid():
-    validate_statement(
-        {
-            "actor": {"mbox": "mailto:xapi@adlnet.gov"},
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/created", "display": {"en-US": "created"}},
-            "object": {"id": "http://example.adlnet.gov/xapi/example/activity"},
-        }
-    )
+    statement = {
+        "actor": {"mbox": "mailto:xapi@adlnet.gov"},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/created", "display": {"en-US": "created"}},
+        "object": {"id": "http://example.adlnet.gov/xapi/example/activity"},
+    }
+    assert validate_statements(statement) == [statement]
 
 
 INTERACTION_DEFINITIONS = {
@@ -340,7 +340,7 @@ def test_valid_statement_variations_are_accepted(base, mutation):
     statement = BASES[base]()
     if mutation:
         mutation(statement)
-    validate_statement(statement)
+    assert validate_statements(statement) == [statement]
 
 
 # --------------------------------------------------------------------------------------------
@@ -711,8 +711,14 @@ def test_non_object_item_in_a_batch_is_rejected_with_its_index():
 # --------------------------------------------------------------------------------------------
 
 
+def _accepted(agent, **kwargs) -> bool:
+    """True when validate_agent raises nothing (it returns None on success)."""
+    validate_agent(agent, "agent", **kwargs)
+    return True
+
+
 def test_agent_parameter_accepts_an_agent():
-    validate_agent({"objectType": "Agent", "mbox": "mailto:a@example.com"}, "agent", allow_group=False)
+    assert _accepted({"objectType": "Agent", "mbox": "mailto:a@example.com"}, allow_group=False)
 
 
 def test_agent_parameter_can_refuse_groups():
@@ -722,7 +728,7 @@ def test_agent_parameter_can_refuse_groups():
 
 
 def test_agent_parameter_accepts_an_identified_group_by_default():
-    validate_agent({"objectType": "Group", "mbox": "mailto:g@example.com"}, "agent")
+    assert _accepted({"objectType": "Group", "mbox": "mailto:g@example.com"})
 
 
 def test_agent_as_object_needs_an_object_type():
