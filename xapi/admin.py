@@ -226,7 +226,7 @@ def packages():
     return render_template("xapi/packages.html", form=form, rows=rows), 400 if form.errors else 200
 
 
-@content_bp.route("/<int:package_id>/launch")
+@content_bp.route("/<int:package_id>/launch", methods=["POST"])
 @login_required
 def launch(package_id: int):
     """Open a package for the signed-in person with a credential limited to them and this launch."""
@@ -246,6 +246,8 @@ def file(key: str, path: str):
     if package is None:
         abort(404)
     response = send_from_directory(package_dir(package), path, max_age=3600)
+    response.cache_control.public = False
+    response.cache_control.private = True  # signed-in content: no shared caches
     # An opaque origin: package scripts run, but cannot read the platform's cookies or pages.
     response.headers["Content-Security-Policy"] = (
         "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads; "

@@ -7,6 +7,7 @@ parser; JWS uses PyJWT with the `cryptography` backend.
 from __future__ import annotations
 
 import base64
+import binascii
 import copy
 import email
 import email.policy
@@ -105,13 +106,16 @@ def verify_signature(statement: dict[str, Any], token: bytes, path: str) -> None
         raise BadRequest(f"{path}: the signature uses {alg!r}; xAPI allows RS256, RS384 or RS512")
     try:
         if header.get("x5c"):
-            certificate = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
+            chain = header["x5c"]
+            if not isinstance(chain, list) or not chain or not isinstance(chain[0], str):
+                raise ValueError("x5c must be a list of base64 certificates")
+            certificate = x509.load_der_x509_certificate(base64.b64decode(chain[0]))
             payload = jwt.decode(compact, certificate.public_key(), algorithms=[alg],
                                  options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
                                           "verify_nbf": False})
         else:
             payload = jwt.decode(compact, options={"verify_signature": False})
-    except (ValueError, jwt.PyJWTError) as exc:
+    except (ValueError, TypeError, KeyError, binascii.Error, jwt.PyJWTError) as exc:
         raise BadRequest(f"{path}: the signature does not verify ({exc})") from None
     signed = _without_signature(payload if isinstance(payload, dict) else {})
     received = _without_signature(statement)

@@ -14,6 +14,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -29,7 +30,9 @@ SCOPES = (
     "statements/write", "statements/read", "statements/read/mine", "all/read", "all", "state", "define", "profile",
 )
 _CACHE_SECONDS = 30
-_cache: dict[str, tuple[float, "Principal | None", str]] = {}
+_CACHE_MAX = 10_000
+#: key -> (valid until, principal, secret hash, expires at); only known keys, bounded, oldest out
+_cache: "OrderedDict[str, tuple]" = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -149,9 +152,13 @@ def principal_from_basic(header: str | None) -> Principal | None:
     if cached is None or cached[0] < now:
         principal, secret_hash, expires_at = _load(key)
         entry = (now + _CACHE_SECONDS, principal, secret_hash, expires_at)
-        with _cache_lock:
-            _cache[key] = entry  # type: ignore[assignment]
-        cached = entry  # type: ignore[assignment]
+        if principal is not None:  # unknown keys are not cached: guessing cannot fill memory
+            with _cache_lock:
+                _cache[key] = entry
+                _cache.move_to_end(key)
+                while len(_cache) > _CACHE_MAX:
+                    _cache.popitem(last=False)
+        cached = entry
     _until, principal, secret_hash, expires_at = cached  # type: ignore[misc]
     if principal is None or not hmac.compare_digest(secret_hash, _hash_secret(secret)):
         return None

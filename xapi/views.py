@@ -164,8 +164,10 @@ def xapi_headers(response: Response) -> Response:
         response.headers.setdefault("X-Experience-API-Consistent-Through", _consistent_through())
     for key, value in CORS_HEADERS.items():
         response.headers[key] = value
-    # The LRS answers programs; its JSON is not a page, so the page CSP is not needed.
-    response.headers.pop("Content-Security-Policy", None)
+    # The LRS answers programs, never pages: whatever a document holds, a browser that is made to
+    # open it (e.g. by a cross-site form using the alternate syntax) runs nothing and submits nothing.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; frame-ancestors 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -258,6 +260,8 @@ def _more_serializer() -> URLSafeSerializer:
 def _read_restriction(principal: Principal):
     """SQL condition limiting which statements this caller may read, or None for all."""
     if principal.actor_ifi and not principal.is_session_user:
+        if not principal.can_read_own_statements:
+            raise Forbidden("this credential may not read statements")
         return Statement.actor_ifi == principal.actor_ifi  # a launch credential: only its learner
     if principal.can_read_all_statements:
         return None
@@ -276,16 +280,39 @@ def _lookup_users(ifis: set[str]) -> dict[str, int]:
     return {emails[email]: uid for uid, email in rows}
 
 
+MAX_BATCH = 1000
+
+
+def _check_launch_statements(statements: list[dict], principal: Principal) -> None:
+    """A launch credential is handed to third-party content: it may only speak as its learner,
+    about its learner, in its registration, and void only its learner's statements."""
+    for i, s in enumerate(statements):
+        path = f"statement[{i}]" if len(statements) > 1 else "statement"
+        for where, agent in (("actor", s.get("actor")), ("object", s.get("object")),
+                             ("object.actor", (s.get("object") or {}).get("actor"))):
+            if not isinstance(agent, dict) or where == "object" and agent.get("objectType") not in ("Agent", "Group"):
+                continue
+            if agent.get("objectType") == "Group" or ifi_key(agent) != principal.actor_ifi:
+                raise Forbidden(f"{path}.{where}: this launch credential may only record statements by and "
+                                "about its own learner")
+        registration = (s.get("context") or {}).get("registration")
+        if principal.registration and registration and registration.lower() != principal.registration:
+            raise Forbidden(f"{path}.context.registration: not the registration this launch was given")
+        if s["verb"]["id"] == service.VOIDED_VERB:
+            target = db.session.execute(
+                select(Statement.actor_ifi).where(Statement.id == str(s["object"].get("id", "")).lower())
+            ).scalar_one_or_none()
+            if target is not None and target != principal.actor_ifi:
+                raise Forbidden(f"{path}.object: this launch credential may only void its learner's statements")
+
+
 def _store(statements: list[dict], principal: Principal, contents: dict) -> service.StoreResult:
     if not principal.can_write_statements:
         raise Forbidden("this credential may not write statements (scope statements/write)")
     if principal.actor_ifi:
-        for s in statements:
-            if ifi_key(s["actor"]) != principal.actor_ifi:
-                raise Forbidden("statement.actor: this launch credential may only record statements for its learner")
-            registration = (s.get("context") or {}).get("registration")
-            if principal.registration and registration and registration.lower() != principal.registration:
-                raise Forbidden("statement.context.registration: not the registration this launch was given")
+        _check_launch_statements(statements, principal)
+    if len(statements) > MAX_BATCH:
+        raise BadRequest(f"body: at most {MAX_BATCH} statements per request; send the rest in further requests")
     check_attachments(statements, contents)
     result = service.store_statements(statements, principal.authority, principal.credential_id, _lookup_users,
                                       attachment_contents=contents)
@@ -401,7 +428,12 @@ def _statement_result(payload: Any, rows: list[Statement], attachments: bool, he
     """JSON, or with attachments=true multipart/mixed carrying the content the LRS holds."""
     if not attachments:
         return _json_response(payload, headers=headers)
-    wanted = sorted({a["sha2"].lower() for r in rows if r.has_attachments for a in r.data.get("attachments") or []})
+    # Only attachments without fileUrl: their content had to come with the statement itself, so a
+    # statement cannot name someone else's hash (with a fileUrl) to read their upload.
+    wanted = sorted({
+        a["sha2"].lower() for r in rows if r.has_attachments
+        for a in r.data.get("attachments") or [] if "fileUrl" not in a
+    })
     parts = []
     if wanted:
         for sha2, ctype, content in db.session.execute(
@@ -416,7 +448,11 @@ def _statement_result(payload: Any, rows: list[Statement], attachments: bool, he
 
 
 def _document_response(doc) -> Response:
+    headers = {}
+    if not doc.content_type.split(";")[0].strip().lower().endswith("json"):
+        headers["Content-Disposition"] = "attachment"  # never rendered as a page of ours
     return Response(doc.content, status=200, mimetype=None, headers={
+        **headers,
         "Content-Type": doc.content_type,
         "ETag": f'"{doc.etag}"',
         "Last-Modified": format_datetime(doc.updated_at.astimezone(timezone.utc), usegmt=True),
@@ -498,8 +534,9 @@ def activities(xr: XRequest, principal: Principal) -> Response:
     activity_id = _iri_param(xr.args, "activityId", required=True)
     if xr.method not in ("GET", "HEAD"):
         raise BadRequest("the Activities resource only answers GET")
-    if principal.is_session_user:
-        raise Forbidden("sign in with an LRS credential to read activities")
+    if principal.is_session_user or not principal.can("statements/read", "statements/read/mine", "all/read",
+                                                          "define", "profile", "state"):
+        raise Forbidden("this credential may not read activities")
     row = db.session.get(Activity, activity_id)
     payload: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
     if row is not None and row.definition:
@@ -515,6 +552,9 @@ def agents(xr: XRequest, principal: Principal) -> Response:
     agent, agent_key = _agent_param(xr.args, required=True)
     if agent.get("objectType") == "Group":
         raise BadRequest("agent: the Agents resource takes an Agent, not a Group")
+    if not (principal.is_session_user and agent_key == principal.actor_ifi) and not principal.can(
+            "statements/read", "all/read", "profile") and agent_key != principal.actor_ifi:
+        raise Forbidden("this credential may not read agents")
     person: dict[str, Any] = {"objectType": "Person"}
     for key in ("name", "mbox", "mbox_sha1sum", "openid", "account"):
         if key in agent:

@@ -92,7 +92,7 @@ def test_employees_cannot_upload(client, login, create_user):
 def test_launch_gives_the_learner_a_credential_for_their_own_statements_only(client, login, create_user, package):
     learner = create_user()
     login(learner)
-    response = client.get(f"/content/{package.id}/launch")
+    response = client.post(f"/content/{package.id}/launch")
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])
     params = {k: v[0] for k, v in parse_qs(target.query).items()}
