@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 VERBS = [f"http://adlnet.gov/expapi/verbs/{v}" for v in (

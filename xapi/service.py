@@ -6,7 +6,6 @@ a statement in the same transaction as its own change).
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import uuid
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, and_, tuple_, exists, func, insert, literal, or_, select, text, update
+from sqlalchemy import JSON, tuple_, exists, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -73,15 +72,16 @@ def _normalise(statement: dict[str, Any]) -> dict[str, Any]:
     s = statement
     if "id" in s:
         s["id"] = s["id"].lower()
-    for holder in (s, s.get("object") if isinstance(s.get("object"), dict) else None):
-        if not holder:
+    obj = s["object"]
+    for holder in (s, obj if obj.get("objectType") == "SubStatement" else None):
+        if holder is None:
             continue
         context = holder.get("context")
         if context and "contextActivities" in context:
             context["contextActivities"] = {
                 k: v if isinstance(v, list) else [v] for k, v in context["contextActivities"].items()
             }
-        if holder.get("object", {}).get("objectType") == "StatementRef" if isinstance(holder.get("object"), dict) else False:
+        if holder["object"].get("objectType") == "StatementRef":
             holder["object"]["id"] = holder["object"]["id"].lower()
     return s
 
@@ -506,12 +506,3 @@ def _pick_language(language_map: dict[str, str], languages: list[str]) -> dict[s
             return {key: language_map[key]}
     key = next(iter(language_map))
     return {key: language_map[key]}
-
-
-def encode_token(data: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_token(token: str) -> dict:
-    padded = token + "=" * (-len(token) % 4)
-    return json.loads(base64.urlsafe_b64decode(padded.encode()))

@@ -28,7 +28,7 @@ from .auth import Principal, principal_from_basic
 from .attachments import build_multipart, check_attachments, parse_multipart
 from .models import Activity, Attachment, Statement
 from .tasks import announce_statements
-from .service import BadRequest, Conflict, Forbidden, LRSError, NotFound, Query, iso
+from .service import BadRequest, Conflict, Forbidden, LRSError, Query, iso
 from .validation import (
     StatementValidationError,
     is_iri,

@@ -6,7 +6,6 @@ from celery import shared_task
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _
 
-from ..extensions import db
 from ..mail import external_url, send_mail
 from ..people.models import User, utcnow
 from ..people.service import get_user_by_email

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import uuid
 
@@ -74,3 +75,29 @@ def statement(**overrides):
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+@contextlib.contextmanager
+def live_lrs(tmp_path_factory, name: str):
+    """The app over real HTTP with its own database and an all-scope credential:
+    yields (app, base URL, key, secret)."""
+    from lms.extensions import db
+    from tests.conftest import database_url_for, drop_database, make_test_app, migrate_schema, serve
+    from xapi.auth import create_credential
+
+    tmp = tmp_path_factory.mktemp(name)
+    url = database_url_for(name, tmp)
+    app = make_test_app(tmp, url)
+    migrate_schema(app)
+    with app.app_context():
+        credential, secret = create_credential(f"{name} client", ["all"])
+        key = credential.key
+        db.session.commit()
+        db.session.remove()
+    try:
+        with serve(app) as base:
+            yield app, base, key, secret
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop_database(url)

@@ -15,31 +15,15 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import database_url_for, drop_database, make_test_app, migrate_schema, serve
-from tests.xapi.conftest import statement
+from tests.xapi.conftest import live_lrs, statement
 
 WRITERS, BATCHES, BATCH = 6, 8, 25
 
 
 @pytest.fixture(scope="module")
-def live_lrs(tmp_path_factory):
-    from lms.extensions import db
-    from xapi.auth import create_credential
-
-    tmp = tmp_path_factory.mktemp("concurrency")
-    url = database_url_for("concurrency", tmp)
-    app = make_test_app(tmp, url)
-    migrate_schema(app)
-    with app.app_context():
-        credential, secret = create_credential("load", ["all"])
-        auth = "Basic " + base64.b64encode(f"{credential.key}:{secret}".encode()).decode()
-        db.session.commit()
-        db.session.remove()
-    with serve(app) as base:
-        yield app, base, auth
-    with app.app_context():
-        db.engine.dispose()
-    drop_database(url)
+def lrs_server(tmp_path_factory):
+    with live_lrs(tmp_path_factory, "concurrency") as (app, base, key, secret):
+        yield app, base, "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
 
 
 def post(base, auth, payload):
@@ -54,11 +38,11 @@ def post(base, auth, payload):
         return exc.code, exc.read().decode()
 
 
-def test_concurrent_writers_lose_and_duplicate_nothing(live_lrs):
+def test_concurrent_writers_lose_and_duplicate_nothing(lrs_server):
     from lms.extensions import db
     from xapi.models import Statement, StatementActivity
 
-    app, base, auth = live_lrs
+    app, base, auth = lrs_server
     # Every writer also re-sends a set of statements shared by all writers, at the same time.
     shared = [statement(id=str(uuid.uuid4()), object={"id": f"http://example.com/shared/{i}"}) for i in range(BATCH)]
     results, expected = [], set(s["id"] for s in shared)

@@ -20,28 +20,13 @@ from tincan import (
     Verb,
 )
 
-from tests.conftest import database_url_for, drop_database, make_test_app, migrate_schema, serve
+from tests.xapi.conftest import live_lrs
 
 
 @pytest.fixture(scope="module")
 def remote_lrs(tmp_path_factory):
-    from lms.extensions import db
-    from xapi.auth import create_credential
-
-    tmp = tmp_path_factory.mktemp("tincan")
-    url = database_url_for("tincan", tmp)
-    app = make_test_app(tmp, url)
-    migrate_schema(app)
-    with app.app_context():
-        credential, secret = create_credential("tincan client", ["all"])
-        key = credential.key
-        db.session.commit()
-        db.session.remove()
-    with serve(app) as base:
+    with live_lrs(tmp_path_factory, "tincan") as (_app, base, key, secret):
         yield RemoteLRS(endpoint=f"{base}/xapi/", username=key, password=secret)
-    with app.app_context():
-        db.engine.dispose()
-    drop_database(url)
 
 
 LEARNER = Agent(name="Freja Lindqvist", mbox="mailto:freja@example.com")
