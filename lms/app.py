@@ -188,6 +188,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda d, fmt="medium": format_date(d, fmt) if d else ""
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else ""
+    from .core.markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
     from xapi.admin import can_manage_lrs
 
     app.jinja_env.globals["perm"] = permissions

@@ -40,6 +40,12 @@ class ActivityType:
     GOAL = "http://id.tincanapi.com/activitytype/goal"
     CHECKLIST_ITEM = "http://id.tincanapi.com/activitytype/checklist-item"
     TUTOR_SESSION = "http://id.tincanapi.com/activitytype/tutor-session"
+    MEDIA = "http://adlnet.gov/expapi/activities/media"
+    FILE = "http://adlnet.gov/expapi/activities/file"
+    PERFORMANCE = "http://adlnet.gov/expapi/activities/performance"
+    QUESTION_THREAD = "http://id.tincanapi.com/activitytype/forum-reply"
+    FORUM_TOPIC = "http://id.tincanapi.com/activitytype/discussion"
+    CHECKIN = "http://id.tincanapi.com/activitytype/survey"
 
 
 ALL_VERBS = {value[0]: value[1] for name, value in vars(Verb).items() if name.isupper()}

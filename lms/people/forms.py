@@ -24,6 +24,7 @@ def role_labels() -> dict[str, str]:
     return {
         Role.employee.value: _l("Employee"),
         Role.manager.value: _l("Manager"),
+        Role.author.value: _l("Course author"),
         Role.hr.value: _l("HR"),
         Role.admin.value: _l("Administrator"),
     }

@@ -55,6 +55,8 @@ class Role(str, enum.Enum):
 
     employee = "employee"
     manager = "manager"
+    #: writes and publishes courses (HR may too)
+    author = "author"
     hr = "hr"
     admin = "admin"
 
@@ -144,6 +146,14 @@ class User(UserMixin, db.Model):
     def current_spell(self) -> EmploymentSpell | None:
         """The latest spell: the open one, a future start, or the last one that ended."""
         return self.spells[-1] if self.spells else None
+
+    def is_preboarding(self, today: date | None = None) -> bool:
+        """Hired but not started yet: the latest spell begins after `today`.
+
+        Such a person may sign in to read pre-boarding content and their cohort forum, and no more.
+        """
+        spell = self.current_spell
+        return spell is not None and spell.hire_date > (today or date.today())
 
 
 class UserRole(db.Model):

@@ -30,11 +30,11 @@ def can_edit_person(user: User, person: User) -> bool:
 
 
 def grantable_roles(user: User) -> set[Role]:
-    """Admins grant every role; HR grants employee and manager, never HR or admin."""
+    """Admins grant every role; HR grants employee, manager and author, never HR or admin."""
     if user.has_role(Role.admin):
         return set(Role)
     if user.has_role(Role.hr):
-        return {Role.employee, Role.manager}
+        return {Role.employee, Role.manager, Role.author}
     return set()
 
 
