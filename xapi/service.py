@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from lms.extensions import db
 
+from . import jsonutil
 from .agents import ACTIVITY_USAGES, AGENT_USAGES, ifi_key, iter_activity_definitions, statement_links
 from .models import Activity, Attachment, Statement, StatementActivity, StatementAgent
 
@@ -111,27 +112,37 @@ def _copy(table, rows: list[dict]) -> None:
     with driver.cursor() as cursor:
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])
+                copy.write_row([Jsonb(row[c], dumps=jsonutil.dumps) if c in json_columns else row[c] for c in columns])
 
 
 def _upsert_definitions(definitions: dict[str, dict], now: datetime) -> None:
-    """One INSERT … ON CONFLICT DO UPDATE for all activity definitions of a batch, in id order
-    (a fixed order, so concurrent batches cannot deadlock), skipping unchanged definitions."""
+    """Store new and changed activity definitions of a batch.
+
+    Most batches re-send definitions the LRS already holds, so the current ones are read first
+    (one indexed query) and only the new or changed ones are written: one INSERT … ON CONFLICT
+    DO UPDATE, in id order so concurrent batches cannot deadlock, that still skips a row another
+    writer has meanwhile set to the same definition.
+    """
     if not definitions:
         return
-    dialect = db.session.get_bind().dialect.name
     table = Activity.__table__
+    current = dict(db.session.execute(select(table.c.id, table.c.definition).where(table.c.id.in_(list(definitions)))).all())
+    changed_ids = sorted(a for a, d in definitions.items() if a not in current or current[a] != d)
+    if not changed_ids:
+        return
+    dialect = db.session.get_bind().dialect.name
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
     if dialect == "postgresql":
         changed = table.c.definition.is_distinct_from(stmt.excluded.definition)
     else:
         changed = func.coalesce(func.json(table.c.definition), "") != func.coalesce(func.json(stmt.excluded.definition), "")
+    stmt = stmt.values([{"id": a, "definition": definitions[a], "updated_at": now} for a in changed_ids])
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.id],
         set_={"definition": stmt.excluded.definition, "updated_at": stmt.excluded.updated_at},
         where=changed,
     )
-    db.session.execute(stmt, [{"id": a, "definition": definitions[a], "updated_at": now} for a in sorted(definitions)])
+    db.session.execute(stmt)
 
 
 def _insert_ignore(model, rows: list[dict]) -> None:

@@ -21,7 +21,7 @@ from lms.extensions import csrf, db
 from lms.people.models import User
 from lms.queue import enqueue
 
-from . import documents as docs
+from . import documents as docs, jsonutil
 from . import service
 from .agents import ifi_key
 from .auth import Principal, principal_from_basic
@@ -241,7 +241,7 @@ def _statements_body(xr: XRequest) -> tuple[Any, dict[str, tuple[str, bytes]]]:
     if mimetype != "application/json":
         raise BadRequest("Content-Type: statements are sent as application/json, or multipart/mixed with attachments")
     try:
-        return json.loads(xr.body.decode("utf-8")), {}
+        return jsonutil.loads(xr.body), {}
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest(f"body: not valid JSON ({exc})") from None
 
