@@ -1,16 +1,25 @@
-"""Fast JSON for the statement path (orjson), with the standard library as the fallback for the
-few documents orjson refuses but JSON allows (integers beyond 64 bits, lone surrogate escapes)."""
+"""Fast JSON for the statement path (orjson), with the standard library for the few documents
+orjson would get wrong or refuse: integers beyond 64 bits (orjson turns them into floats) and
+lone surrogate escapes."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
 
+#: 19 or more digits in a row: possibly an integer beyond 64 bits (or just a long number or a
+#: digit string, which the standard library parses the same way)
+_LONG_DIGITS = re.compile(rb"\d{19,}")
+
 
 def loads(data: bytes | str) -> Any:
     """Parse JSON text; raises ValueError for text that is not JSON."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _LONG_DIGITS.search(raw):
+        return json.loads(data)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:

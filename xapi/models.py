@@ -77,39 +77,57 @@ class Statement(db.Model):
 
 
 class StatementActivity(db.Model):
-    """An activity a statement refers to, and how: object, parent, grouping, category, other,
-    or the same inside a SubStatement (prefixed `sub_`)."""
+    """An activity a statement refers to, once per statement: as its object, in its context
+    activities, or inside a SubStatement. `is_direct` marks the statement's own object, which is
+    all the plain `activity` filter looks at; `related_activities` takes every row.
+
+    The key leads with (activity, stored, seq), so a filtered query walks this index in the
+    order statements are returned and stops after one page, however many statements the activity
+    has. `stored` is a copy of the statement's (it never changes).
+    """
 
     __tablename__ = "xapi_statement_activities"
 
-    statement_seq: Mapped[int] = mapped_column(
-        ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
-    )
     activity_id: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    usage: Mapped[str] = mapped_column(String(20), primary_key=True)
+    stored: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    statement_seq: Mapped[int] = mapped_column(
+        BigKey, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    #: the statement's own object (not a context activity or part of a SubStatement)
+    is_direct: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = (Index("ix_xapi_statement_activities_activity", "activity_id", "usage", "statement_seq"),)
+    __table_args__ = (
+        Index("ix_xapi_statement_activities_direct", "activity_id", "stored", "statement_seq",
+              postgresql_where=text("is_direct"), sqlite_where=text("is_direct")),
+    )
 
     def __repr__(self) -> str:
-        return f"<StatementActivity {self.statement_seq} {self.usage} {self.activity_id}>"
+        return f"<StatementActivity {self.statement_seq} {self.activity_id}{' direct' if self.is_direct else ''}>"
 
 
 class StatementAgent(db.Model):
-    """An agent or group a statement refers to, and how: actor, object, authority, instructor,
-    team, members of those groups (`*_member`), or the same inside a SubStatement (`sub_*`)."""
+    """An agent or group a statement refers to, once per statement: actor, object, authority,
+    instructor, team, a member of one of those groups, or inside a SubStatement. `is_direct`
+    marks actor and object (members included), which is all the plain `agent` filter looks at;
+    `related_agents` takes every row. Keyed for ordered walks like StatementActivity."""
 
     __tablename__ = "xapi_statement_agents"
 
-    statement_seq: Mapped[int] = mapped_column(
-        ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True
-    )
     agent_ifi: Mapped[str] = mapped_column(String(512), primary_key=True)
-    usage: Mapped[str] = mapped_column(String(24), primary_key=True)
+    stored: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    statement_seq: Mapped[int] = mapped_column(
+        BigKey, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    #: actor or object of the statement itself (group members included)
+    is_direct: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = (Index("ix_xapi_statement_agents_agent", "agent_ifi", "usage", "statement_seq"),)
+    __table_args__ = (
+        Index("ix_xapi_statement_agents_direct", "agent_ifi", "stored", "statement_seq",
+              postgresql_where=text("is_direct"), sqlite_where=text("is_direct")),
+    )
 
     def __repr__(self) -> str:
-        return f"<StatementAgent {self.statement_seq} {self.usage} {self.agent_ifi}>"
+        return f"<StatementAgent {self.statement_seq} {self.agent_ifi}{' direct' if self.is_direct else ''}>"
 
 
 class Activity(db.Model):

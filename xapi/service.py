@@ -258,8 +258,16 @@ def store_statements(
     activity_rows, agent_rows = [], []
     for seq, s in zip(seqs, to_store):
         activities, agents = statement_links(s)
-        activity_rows.extend({"statement_seq": seq, "activity_id": a, "usage": u} for a, u in sorted(activities))
-        agent_rows.extend({"statement_seq": seq, "agent_ifi": a, "usage": u} for a, u in sorted(agents))
+        direct_activities: dict[str, bool] = {}
+        for activity_id, usage in activities:
+            direct_activities[activity_id] = direct_activities.get(activity_id, False) or usage in ACTIVITY_USAGES
+        direct_agents: dict[str, bool] = {}
+        for ifi, usage in agents:
+            direct_agents[ifi] = direct_agents.get(ifi, False) or usage in AGENT_USAGES
+        activity_rows.extend({"activity_id": a, "stored": now, "statement_seq": seq, "is_direct": d}
+                             for a, d in sorted(direct_activities.items()))
+        agent_rows.extend({"agent_ifi": a, "stored": now, "statement_seq": seq, "is_direct": d}
+                          for a, d in sorted(direct_agents.items()))
     if postgres:
         _copy(Statement.__table__, rows)
         _copy(StatementActivity.__table__, activity_rows)
@@ -349,20 +357,24 @@ class Query:
         )
 
 
-def _filters(q: Query, target):
-    """Non-time filters on the statement table `target`, as a list of SQL conditions."""
+def _agent_link(q: Query):
+    link = StatementAgent
+    return link, [link.agent_ifi == q.agent] + ([] if q.related_agents else [link.is_direct.is_(True)])
+
+
+def _activity_link(q: Query):
+    link = StatementActivity
+    return link, [link.activity_id == q.activity] + ([] if q.related_activities else [link.is_direct.is_(True)])
+
+
+def _filters(q: Query, target, driven_by=None):
+    """Non-time filters on the statement table `target`, as a list of SQL conditions (leaving out
+    the one the query is driven by, which is a join)."""
     conditions = []
-    if q.agent:
-        usages = None if q.related_agents else AGENT_USAGES
-        sub = select(StatementAgent.statement_seq).where(StatementAgent.agent_ifi == q.agent)
-        if usages:
-            sub = sub.where(StatementAgent.usage.in_(usages))
-        conditions.append(target.seq.in_(sub))
-    if q.activity:
-        sub = select(StatementActivity.statement_seq).where(StatementActivity.activity_id == q.activity)
-        if not q.related_activities:
-            sub = sub.where(StatementActivity.usage.in_(ACTIVITY_USAGES))
-        conditions.append(target.seq.in_(sub))
+    for wanted, link_for in ((q.agent, _agent_link), (q.activity, _activity_link)):
+        if wanted and link_for is not driven_by:
+            link, link_conditions = link_for(q)
+            conditions.append(target.seq.in_(select(link.statement_seq).where(*link_conditions)))
     if q.verb:
         conditions.append(target.verb_id == q.verb)
     if q.registration:
@@ -371,7 +383,12 @@ def _filters(q: Query, target):
 
 
 def query_statements(q: Query, restrict=None) -> tuple[list[Statement], Query | None]:
-    """One page of statements and the query for the next page (None at the end)."""
+    """One page of statements and the query for the next page (None at the end).
+
+    With an activity or agent filter the query is driven from that link table, whose key is in
+    (id, stored, seq) order: the database walks it in the order of the answer and stops after
+    one page, instead of collecting every statement of a busy course and sorting them.
+    """
     from sqlalchemy.orm import aliased
 
     limit = MAX_LIMIT if q.limit in (0, None) else min(q.limit, MAX_LIMIT)
@@ -379,31 +396,35 @@ def query_statements(q: Query, restrict=None) -> tuple[list[Statement], Query | 
         q.max_seq = db.session.execute(select(func.max(Statement.seq))).scalar_one() or 0
 
     s = Statement
-    common = [s.is_voided.is_(False), s.seq <= q.max_seq]
-    if q.since:
-        common.append(s.stored > q.since)
-    if q.until:
-        common.append(s.stored <= q.until)
+    base_conditions = [s.is_voided.is_(False), s.seq <= q.max_seq]
     if restrict is not None:
-        common.append(restrict)
-    if q.after:
-        stored, seq = q.after
-        # A row-value comparison, which PostgreSQL serves as one index range (an OR of the two
-        # parts made every page rescan from the top: quadratic over a full walk).
-        if q.ascending:
-            common.append(tuple_(s.stored, s.seq) > tuple_(stored, seq))
+        base_conditions.append(restrict)
+
+    def page(driver, *conditions) -> list[Statement]:
+        stmt = select(Statement)
+        if driver is None:
+            stored, seq = s.stored, s.seq
         else:
-            common.append(tuple_(s.stored, s.seq) < tuple_(stored, seq))
-    order = (s.stored.asc(), s.seq.asc()) if q.ascending else (s.stored.desc(), s.seq.desc())
+            link, link_conditions = driver(q)
+            stmt = stmt.join(link, link.statement_seq == s.seq).where(*link_conditions)
+            stored, seq = link.stored, link.statement_seq
+        keys = []
+        if q.since:
+            keys.append(stored > q.since)
+        if q.until:
+            keys.append(stored <= q.until)
+        if q.after:
+            after = tuple_(*q.after)
+            # A row-value comparison, which PostgreSQL serves as one index range (an OR of the
+            # two parts made every page rescan from the top: quadratic over a full walk).
+            keys.append(tuple_(stored, seq) > after if q.ascending else tuple_(stored, seq) < after)
+        order = (stored.asc(), seq.asc()) if q.ascending else (stored.desc(), seq.desc())
+        stmt = stmt.where(*base_conditions, *keys, *conditions).order_by(*order).limit(limit + 1)
+        return list(db.session.execute(stmt).scalars())
 
-    def page(*conditions) -> list[Statement]:
-        return list(db.session.execute(
-            select(Statement).where(*common, *conditions).order_by(*order).limit(limit + 1)
-        ).scalars())
-
-    filters = _filters(q, s)
-    rows = page(*filters)
-    if filters:
+    driver = _activity_link if q.activity else _agent_link if q.agent else None
+    rows = page(driver, *_filters(q, s, driven_by=driver))
+    if q.agent or q.activity or q.verb or q.registration:
         # Statements whose StatementRef target matches match too, recursively
         # (xAPI-Communication 2.1.3). A second query, driven from the (few) StatementRef
         # statements through the partial index, merged in order: an OR in one query would stop
@@ -420,7 +441,7 @@ def query_statements(q: Query, restrict=None) -> tuple[list[Statement], Query | 
         )
         more_ref = aliased(Statement)
         refs = base.union(select(more_ref.seq, more_ref.id).join(base, more_ref.object_ref_id == base.c.id))
-        referring = page(s.seq.in_(select(refs.c.seq)))
+        referring = page(None, s.seq.in_(select(refs.c.seq)))
         if referring:
             merged = {row.seq: row for row in rows + referring}
             rows = sorted(merged.values(), key=lambda r: (r.stored, r.seq), reverse=not q.ascending)[: limit + 1]

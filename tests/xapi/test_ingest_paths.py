@@ -13,7 +13,7 @@ from .conftest import new_id, statement
 
 
 def test_integers_beyond_64_bits_in_extensions_are_kept_exactly(lrs):
-    big = 2**70
+    big = 2**70 + 12345  # not a float in disguise
     body = json.dumps(statement(id=new_id(), result={"extensions": {"http://example.com/big": big}}))
     sid = json.loads(body)["id"]
     response = lrs.post("/xapi/statements", data=body)
@@ -29,7 +29,8 @@ def test_nan_is_not_json_and_gets_a_400(lrs):
     assert response.status_code == 400
 
 
-def test_loads_falls_back_for_lone_surrogate_escapes():
+def test_loads_keeps_big_integers_and_falls_back_for_lone_surrogate_escapes():
+    assert jsonutil.loads(b'[1180591620717411315769, 1.5]') == [2**70 + 12345, 1.5]
     assert jsonutil.loads(b'{"a": "\\ud800"}') == {"a": "\ud800"}
 
 
