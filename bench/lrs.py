@@ -108,6 +108,23 @@ def ensure_database(url: str) -> None:
     admin.dispose()
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, IndexError):
+            pass
+    return total / tick
+
+
+def pids_of(*pgrep_args: str) -> list[int]:
+    return [int(p) for p in subprocess.run(["pgrep", *pgrep_args], capture_output=True, text=True).stdout.split()]
+
+
 def rss_of(pids: list[int]) -> int:
     total = 0
     for pid in pids:
@@ -208,9 +225,17 @@ def main() -> None:
             rng = random.Random(time.time_ns())
             bodies = [json.dumps([make_statement(rng) for _ in range(args.batch)]).encode()
                       for _ in range(args.ingest // args.batch)]
+            server_pids = pids_of("-g", str(os.getpgid(server.pid)))
+            pg_pids = pids_of("-u", "postgres")
+            before = cpu_seconds(server_pids), cpu_seconds(pg_pids), time.process_time()
             done, elapsed, errors = post_all(args.port, auth, iter(bodies), args.clients)
+            used = [b - a for a, b in zip(before, (cpu_seconds(server_pids), cpu_seconds(pg_pids), time.process_time()))]
             print(f"ingest: {done:,} statements in {elapsed:,.1f} s = {done / elapsed:,.0f} statements/s "
                   f"with {args.clients} clients ({len(errors)} failed batches{': ' + str(errors[0]) if errors else ''})")
+            per = [u / max(done, 1) * 1e6 for u in used]
+            print(f"  CPU per statement: server {per[0]:.0f} µs, PostgreSQL {per[1]:.0f} µs, clients {per[2]:.0f} µs; "
+                  f"{os.cpu_count()} cores could serve {os.cpu_count() * 1e6 / sum(per):,.0f}/s if nothing else ran "
+                  f"(load average {os.getloadavg()[0]:.1f})")
         total = count_statements(args.database)
         print(f"store holds {total:,} statements")
 
