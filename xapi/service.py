@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, tuple_, exists, func, insert, select, text, update
+from sqlalchemy import JSON, any_, bindparam, exists, func, insert, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -115,6 +116,15 @@ def _copy(table, rows: list[dict]) -> None:
                 copy.write_row([Jsonb(row[c], dumps=jsonutil.dumps) if c in json_columns else row[c] for c in columns])
 
 
+def in_values(column, values):
+    """`column IN (values)`; on PostgreSQL as `= ANY(array)`: one parameter instead of hundreds,
+    so the driver does not re-parse a new query text for every batch size."""
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _upsert_definitions(definitions: dict[str, dict], now: datetime) -> None:
     """Store new and changed activity definitions of a batch.
 
@@ -126,7 +136,7 @@ def _upsert_definitions(definitions: dict[str, dict], now: datetime) -> None:
     if not definitions:
         return
     table = Activity.__table__
-    current = dict(db.session.execute(select(table.c.id, table.c.definition).where(table.c.id.in_(list(definitions)))).all())
+    current = dict(db.session.execute(select(table.c.id, table.c.definition).where(in_values(table.c.id, definitions))).all())
     changed_ids = sorted(a for a, d in definitions.items() if a not in current or current[a] != d)
     if not changed_ids:
         return
@@ -173,13 +183,14 @@ def store_statements(
     prepared = []
     for raw in statements:  # the statements are ours now (parsed from the request): no copy
         s = _normalise(raw)
-        s.setdefault("id", str(uuid.uuid4()))
+        if "id" not in s:
+            s["id"] = str(uuid.uuid4())
         prepared.append(s)
 
     ids = [s["id"] for s in prepared]
     existing = {
         row.id: row.data
-        for row in db.session.execute(select(Statement.id, Statement.data).where(Statement.id.in_(ids)))
+        for row in db.session.execute(select(Statement.id, Statement.data).where(in_values(Statement.id, ids)))
     }
     to_store = []
     for s in prepared:

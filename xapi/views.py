@@ -276,7 +276,7 @@ def _lookup_users(ifis: set[str]) -> dict[str, int]:
     emails = {i[len("mbox:mailto:"):]: i for i in ifis if i.startswith("mbox:mailto:")}
     if not emails:
         return {}
-    rows = db.session.execute(select(User.id, User.email).where(User.email.in_(list(emails))))
+    rows = db.session.execute(select(User.id, User.email).where(service.in_values(User.email, emails)))
     return {emails[email]: uid for uid, email in rows}
 
 
