@@ -199,9 +199,11 @@ def search():
 def thread(thread_id: int):
     """A thread's posts, paged, with the reply form; reading it reads its notifications too."""
     thread = _load_thread(thread_id)
-    pagination = service.posts_page(thread, _page_arg())
+    page = _page_arg()
+    # before loading the page: the commit expires what the session holds
     if notifications.mark_read_for_path(current_user, service.thread_path(thread)):
         db.session.commit()
+    pagination = service.posts_page(thread, page)
     form = ReplyForm()
     answering = request.args.get("reply_to", type=int)
     if answering is not None:
