@@ -89,11 +89,45 @@ THREADS = [
     ("Running & outdoors", "Skåneleden hike in September",
      "Planning a Saturday hike on the Skåneleden, about 15 km, with a picnic. Families welcome.",
      [("Sounds lovely. Which section?", False), ("Söderåsen: the views over Skäralid are worth it.", False)]),
+    ("Mentors", "Reverse mentoring: anyone tried it?",
+     "A new graduate in my team offered to show me how she uses AI tools for research, and I would show her how "
+     "we negotiate with suppliers. Has anyone set up something like this?",
+     [("We did it in Marketing last year. Agree on one topic each and timebox it to six sessions.", True),
+      ("Love this. Please share how it goes in a few months!", False)]),
+    ("New to Fjordhavn", "How do I book a meeting room in Malmö?",
+     "The rooms on the 3rd floor look empty but the calendar says they are booked. Am I doing it wrong?",
+     [("Book through the room calendar in Outlook, not the screen by the door. And ghost bookings are "
+       "released after 15 minutes without check-in.", True),
+      ("Ask {mention} too, they sorted out the screens last month.", False)]),
+    ("New to Fjordhavn", "VPN keeps disconnecting at home",
+     "My VPN drops every 10 minutes when I work from home. Is there a known fix?",
+     [("Switch the client to the TCP profile (Settings → Connection). Fixed it for me.", True),
+      ("If that does not help, raise a ticket with IT; they can check your certificate.", False)]),
+    ("New to Fjordhavn", "Who do I ask about my pension setup?",
+     "I got a letter about choosing a pension fund. Who in People & Culture handles this?",
+     [("Payroll handles the practical side; the pension provider has a drop-in at the Copenhagen office on the "
+       "first Tuesday of the month.", True)]),
+    ("Tech talk", "Data quality checks before the monthly report",
+     "Before every monthly KPI report we find broken numbers at the last minute. What checks do you run "
+     "automatically, and where?",
+     [("Row counts and null checks in the pipeline, plus a *freshness* check on each source table.", True),
+      ("We added dbt tests for the ten most used models. Caught three problems in the first week.", False),
+      ("{mention} gave a great talk on this at the last demo day, maybe the slides are on the intranet?", False)]),
+    ("Tech talk", "Accessibility review of the customer portal",
+     "We are doing an accessibility review of the customer portal. Anyone with screen reader experience "
+     "who could test with us for an hour?",
+     [("I use VoiceOver daily, happy to join.", False), ("Count me in, I can test keyboard-only use.", False)]),
+    ("Sustainability at Fjordhavn", "Bike leasing scheme",
+     "Does Fjordhavn offer bike leasing like some other companies do? Would love an e-bike for the commute.",
+     [("Not yet, but People & Culture is looking at it for next year. Add your vote in the survey!", True)]),
+    ("Running & outdoors", "DHL relay team 2026",
+     "We have two teams for the DHL relay in Fælledparken. One spot left in team B, 5 km. Who is in?",
+     [("Me! I run about 25 minutes on a good day.", False), ("Great, you are on team B. T-shirts next week.", False)]),
 ]
 
 
 def _demo_people(today: date) -> tuple[dict[str, User], list[User], list[User]]:
-    """The demo logins by role, started staff, and people who started in the last 120 days."""
+    """The demo logins by role, started staff, and people who started in the last year."""
     from ..demo import DEMO_LOGINS
 
     logins = {}
@@ -110,7 +144,7 @@ def _demo_people(today: date) -> tuple[dict[str, User], list[User], list[User]]:
     ).all()
     login_ids = {u.id for u in logins.values()}
     staff = [u for u, _h in rows if u.id not in login_ids]
-    recent = [u for u, hired in rows if (today - hired).days <= 120 and u.id not in login_ids]
+    recent = [u for u, hired in rows if (today - hired).days <= 365 and u.id not in login_ids]
     return logins, staff, recent
 
 
@@ -120,9 +154,6 @@ def _at(day: date, rng: random.Random) -> datetime:
 
 def seed_demo(today: date, rng: random.Random) -> dict[str, int]:
     """Open groups with threads and replies over the last weeks; the caller commits."""
-    from ..people.models import utcnow
-
-    seeded_from = utcnow()
     logins, staff, recent = _demo_people(today)
     if not staff:
         return {"forums": 0, "threads": 0, "posts": 0}
@@ -143,22 +174,26 @@ def seed_demo(today: date, rng: random.Random) -> dict[str, int]:
     for person in rng.sample(staff, min(len(staff), 25)):
         service.subscribe_forum(person, groups[rng.choice(list(groups))])
 
+    newcomers = rng.sample(recent, len(recent)) if recent else []
     threads, posts = 0, 0
     for index, (group_title, title, body, replies) in enumerate(THREADS):
         forum = groups[group_title]
-        if group_title == "New to Fjordhavn" and recent:
-            author = rng.choice(recent)
+        if group_title == "New to Fjordhavn" and newcomers:
+            author = newcomers[threads % len(newcomers)]
         elif group_title == "Mentors" and index == 0 and "mentor" in logins:
             author = logins["mentor"]
         elif group_title == "Tech talk" and index == 7 and "employee" in logins:
             author = logins["employee"]
         else:
             author = somebody(set())
-        started = today - timedelta(days=rng.randint(3, 40))
+        # Mads's thread is fresh, so his notifications about it are still unread.
+        started = today - timedelta(days=2 if author is logins.get("employee") else rng.randint(1, 40))
         mention = service.mention_handle(somebody({author.id}))
+        mark = _last_notification_id()
         thread = service.start_thread(forum, author, title=title, body=body.format(mention="@" + mention))
         when = _at(started, rng)
         _backdate(thread, when)
+        _backdate_notifications(mark, when, today)
         threads += 1
         posts += 1
         writers = {author.id}
@@ -171,6 +206,7 @@ def seed_demo(today: date, rng: random.Random) -> dict[str, int]:
                 replier = somebody(writers)
             writers.add(replier.id)
             text = reply_body.format(mention="@" + service.mention_handle(somebody(writers)))
+            mark = _last_notification_id()
             post = service.reply(thread, replier, body=text)
             when = min(when + timedelta(hours=rng.randint(1, 30)), datetime.now(timezone.utc) - timedelta(minutes=5))
             post.created_at = when
@@ -178,14 +214,11 @@ def seed_demo(today: date, rng: random.Random) -> dict[str, int]:
             posts += 1
             if helpful:
                 service.set_helpful(post, author, True)
+            _backdate_notifications(mark, when, today)
     service.set_pinned(db.session.execute(
         select(ForumThread).where(ForumThread.forum_id == groups["New to Fjordhavn"].id,
                                   ForumThread.title == "What does \"the Friday note\" mean?")
     ).scalar_one(), True)
-    # The demo's history was never e-mailed: the e-mail tasks asked for find nothing to send.
-    db.session.execute(update(Notification).where(Notification.created_at >= seeded_from)
-                       .values(emailed_at=Notification.created_at)
-                       .execution_options(synchronize_session=False))
     db.session.flush()
     return {"forums": len(groups), "threads": threads, "posts": posts}
 
@@ -194,3 +227,19 @@ def _backdate(thread: ForumThread, when: datetime) -> None:
     thread.created_at = thread.last_post_at = when
     for post in db.session.execute(select(ForumPost).where(ForumPost.thread_id == thread.id)).scalars():
         post.created_at = when
+
+
+def _last_notification_id() -> int:
+    from sqlalchemy import func
+
+    return db.session.execute(select(func.coalesce(func.max(Notification.id), 0))).scalar_one()
+
+
+def _backdate_notifications(after_id: int, when: datetime, today: date) -> None:
+    """Notifications made for demo activity carry its time; those older than four days are read."""
+    read_at = when + timedelta(hours=3) if (today - when.date()).days > 4 else None
+    db.session.execute(
+        update(Notification).where(Notification.id > after_id)
+        .values(created_at=when, read_at=read_at, emailed_at=when)
+        .execution_options(synchronize_session=False)
+    )

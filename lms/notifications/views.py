@@ -65,7 +65,7 @@ def index():
 
 @bp.route("/<int:notification_id>")
 @login_required
-def open(notification_id: int):  # noqa: A001  the blueprint's endpoint name
+def open_notification(notification_id: int):
     """Follow a notification: it counts as read, then go where it points."""
     notification = _load(notification_id)
     service.mark_read(notification)

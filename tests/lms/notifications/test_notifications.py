@@ -177,3 +177,8 @@ def test_digest_is_in_the_beat_schedule(app):
     schedule = app.extensions["celery"].conf.beat_schedule
     assert schedule["notification-digests"]["task"] == "notifications.send_digests"
     assert "core.heartbeat" in {entry["task"] for entry in schedule.values()}
+
+
+def test_the_worker_knows_the_notification_tasks(app):
+    assert {"notifications.send_email", "notifications.send_digests", "notifications.send_digest"} <= set(
+        app.extensions["celery"].tasks)
