@@ -9,7 +9,7 @@ forums only, whatever a scope says (defence in depth beside the app-wide guard).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Callable, Iterable
 
 from flask import g, has_request_context
@@ -63,12 +63,9 @@ def _cached(name: str, user: User, forum: Forum, compute: Callable[[], bool]) ->
 
 
 def is_started_employee(user: User) -> bool:
-    """Active and started: has a spell that has begun and not ended."""
-    from datetime import date
-
+    """Active and started: their latest spell has begun and not ended."""
     spell = user.current_spell
-    today = date.today()
-    return user.is_active and spell is not None and spell.is_current_on(today)
+    return user.is_active and spell is not None and spell.is_current_on(date.today())
 
 
 def _group_can_view(user: User, _scope_id: int | None) -> bool:

@@ -265,7 +265,7 @@ def users_for_handles(handles: Iterable[str]) -> list[User]:
         select(User).where(
             User.is_active.is_(True),
             or_(*[User.email.startswith(h + "@", autoescape=True) for h in handles]),
-        ).order_by(User.id)
+        ).options(selectinload(User.spells)).order_by(User.id)
     ).scalars())
 
 
@@ -286,6 +286,7 @@ def start_thread(forum: Forum, author: User, *, title: str, body: str) -> ForumT
     subscribers = db.session.execute(
         select(User).join(ForumSubscription, ForumSubscription.user_id == User.id)
         .where(ForumSubscription.forum_id == forum.id, User.is_active.is_(True))
+        .options(selectinload(User.spells))  # the permission check reads them
     ).scalars()
     for person in subscribers:
         if person.id not in told and person.id != author.id and permissions.can_view_forum(person, forum):
@@ -318,6 +319,7 @@ def reply(thread: ForumThread, author: User, *, body: str, reply_to: ForumPost |
     followers = db.session.execute(
         select(User).join(ThreadSubscription, ThreadSubscription.user_id == User.id)
         .where(ThreadSubscription.thread_id == thread.id, User.is_active.is_(True))
+        .options(selectinload(User.spells))  # the permission check reads them
     ).scalars()
     for person in followers:
         if person.id not in told and permissions.can_view_forum(person, thread.forum):

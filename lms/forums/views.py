@@ -95,11 +95,13 @@ def _flag() -> bool:
 def index():
     """Every forum I may read: open groups, my courses' and my cohort's forums."""
     overview = service.forums_overview(current_user)
+    moderates = service.moderates_anything(current_user)
     return render_template(
         "lms/forums/index.html",
         groups=[s for s in overview if s.forum.kind == "group"],
         others=[s for s in overview if s.forum.kind != "group"],
-        moderates=service.moderates_anything(current_user),
+        moderates=moderates,
+        open_reports=len(service.open_reports(current_user)) if moderates else 0,
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.forums import permissions, service
-from lms.forums.models import ForumPost, PostReport
+from lms.forums.models import ForumPost
 from lms.notifications.models import Notification
 
 BASE = "http://fasthold.test.example"
