@@ -15,6 +15,7 @@ from typing import Iterable
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from tincan import Activity, ActivityDefinition, Context, ContextActivities, LanguageMap
 
@@ -124,7 +125,10 @@ def create_forum(kind: str, *, title: str, scope_id: int | None = None, descript
         existing = forum_for(kind, scope_id)
         if existing is not None:
             return existing
-    forum = Forum(kind=kind, scope_id=scope_id, title=_clean_title(title), description=(description or "").strip())
+    title = _clean_title(title)
+    if kind == "group":
+        _check_group_title(title, None)
+    forum = Forum(kind=kind, scope_id=scope_id, title=title, description=(description or "").strip())
     db.session.add(forum)
     db.session.flush()
     return forum
@@ -136,8 +140,20 @@ def forum_for(kind: str, scope_id: int) -> Forum | None:
     ).scalar_one_or_none()
 
 
+def _check_group_title(title: str, forum_id: int | None) -> None:
+    """Two open groups with the same name would only confuse people."""
+    clash = select(Forum.id).where(Forum.kind == "group", func.lower(Forum.title) == title.lower())
+    if forum_id is not None:
+        clash = clash.where(Forum.id != forum_id)
+    if db.session.execute(clash.limit(1)).first() is not None:
+        raise ForumError(_l("There is a group with this name already."), "title")
+
+
 def update_forum(forum: Forum, *, title: str, description: str) -> Forum:
-    forum.title = _clean_title(title)
+    title = _clean_title(title)
+    if forum.kind == "group":
+        _check_group_title(title, forum.id)
+    forum.title = title
     forum.description = (description or "").strip()
     db.session.flush()
     return forum
@@ -206,10 +222,18 @@ def is_subscribed_forum(user: User, forum: Forum) -> bool:
     return db.session.get(ForumSubscription, (forum.id, user.id)) is not None
 
 
+def _add_once(row) -> None:
+    """Insert a subscription row; one already there (a double click, two tabs) is fine."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        pass
+
+
 def subscribe_forum(user: User, forum: Forum) -> None:
     if not is_subscribed_forum(user, forum):
-        db.session.add(ForumSubscription(forum_id=forum.id, user_id=user.id))
-        db.session.flush()
+        _add_once(ForumSubscription(forum_id=forum.id, user_id=user.id))
 
 
 def unsubscribe_forum(user: User, forum: Forum) -> None:
@@ -223,8 +247,7 @@ def is_subscribed_thread(user: User, thread: ForumThread) -> bool:
 
 def subscribe_thread(user: User, thread: ForumThread) -> None:
     if not is_subscribed_thread(user, thread):
-        db.session.add(ThreadSubscription(thread_id=thread.id, user_id=user.id))
-        db.session.flush()
+        _add_once(ThreadSubscription(thread_id=thread.id, user_id=user.id))
 
 
 def unsubscribe_thread(user: User, thread: ForumThread) -> None:

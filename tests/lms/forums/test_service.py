@@ -276,3 +276,22 @@ def test_dashboard_summary_lists_activity_in_followed_forums_and_unread(db, crea
     summary = service.dashboard_summary(bob)
     assert [t.id for t in summary["threads"]] == [in_group.id]
     assert summary["unread_count"] == 1 and summary["unread"][0].kind == "forum.thread"
+
+
+def test_group_names_are_unique_whatever_the_case(db, group):
+    with pytest.raises(service.ForumError) as exc:
+        service.create_forum("group", title="  MENTORS ")
+    assert exc.value.field == "title"
+    other = service.create_forum("group", title="Tech talk")
+    with pytest.raises(service.ForumError):
+        service.update_forum(other, title="mentors", description="")
+    service.update_forum(group, title="Mentors", description="Renamed nothing")  # itself is no clash
+
+
+def test_subscribing_twice_is_harmless(db, create_user, group):
+    alice = create_user()
+    thread = service.start_thread(group, alice, title="Q", body="x")
+    service.subscribe_thread(alice, thread)
+    service.subscribe_forum(alice, group)
+    service.subscribe_forum(alice, group)
+    assert service.is_subscribed_forum(alice, group) and service.member_count(group) == 1
