@@ -208,7 +208,7 @@ def seed_demo(today: date, rng: random.Random) -> dict[str, int]:
             text = reply_body.format(mention="@" + service.mention_handle(somebody(writers)))
             mark = _last_notification_id()
             post = service.reply(thread, replier, body=text)
-            when = min(when + timedelta(hours=rng.randint(1, 30)), datetime.now(timezone.utc) - timedelta(minutes=5))
+            when = min(when + timedelta(minutes=rng.randint(20, 600)), datetime.now(timezone.utc) - timedelta(minutes=5))
             post.created_at = when
             thread.last_post_at = when
             posts += 1
