@@ -350,11 +350,13 @@ def reply(thread: ForumThread, author: User, *, body: str, reply_to: ForumPost |
     return post
 
 
-def _notify_mentions(post: ForumPost, author: User, path: str | None = None) -> set[int]:
+def _notify_mentions(post: ForumPost, author: User, path: str | None = None,
+                     skip_handles: set[str] = frozenset()) -> set[int]:
     """Notify people @mentioned in the post who can read its forum; returns their ids."""
     told: set[int] = {author.id}
     forum = post.thread.forum
-    for person in users_for_handles(mentioned_handles(post.body)):
+    handles = [h for h in mentioned_handles(post.body) if h not in skip_handles]
+    for person in users_for_handles(handles):
         if person.id in told or not permissions.can_view_forum(person, forum):
             continue  # a mention never tells anyone about a forum they cannot read
         if notify(person, "forum.mention", url=path or post_path(post), actor=author, thread=post.thread.title):
@@ -363,13 +365,17 @@ def _notify_mentions(post: ForumPost, author: User, path: str | None = None) -> 
 
 
 def edit_post(post: ForumPost, editor: User, *, body: str, title: str | None = None) -> ForumPost:
-    """Change a post's text (and, for the opening post, the thread's title)."""
+    """Change a post's text (and, for the opening post, the thread's title); people @mentioned
+    for the first time by the edit are told, those mentioned before are not told again."""
+    before = set(mentioned_handles(post.body))
     post.body = _clean_body(body)
     if post.is_first and title is not None:
         post.thread.title = _clean_title(title)
     post.edited_at = utcnow()
     post.edited_by_id = editor.id
     db.session.flush()
+    if set(mentioned_handles(post.body)) - before:
+        _notify_mentions(post, editor, skip_handles=before)
     return post
 
 

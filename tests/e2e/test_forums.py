@@ -69,3 +69,35 @@ def test_new_hire_before_day_one_cannot_open_an_open_group(browser, page, live_s
         assert newbie.locator("article", has_text="New to Fjordhavn").count() == 0
     finally:
         context.close()
+
+
+def test_reported_post_is_removed_by_hr_from_the_queue(browser, page, live_server):
+    # Mads reports the newest reply in Tech talk's first thread.
+    sign_in(page, live_server, EMAIL["employee"], "en")
+    page.goto(live_server + "/forums")
+    page.click("text=Tech talk")
+    page.locator("article h3 a").first.click()
+    page.wait_for_load_state()
+    thread_url = page.url.split("#")[0]
+    reported = page.locator("article.forum-post", has=page.locator("a", has_text="Report")).last
+    post_id = reported.get_attribute("id")
+    reported.locator("a", has_text="Report").click()
+    page.fill("#reason", "Off topic advertising")
+    page.click("form input[type=submit]")
+    page.wait_for_load_state()
+    assert "moderators will look" in page.inner_text("body")
+
+    context = browser.new_context()
+    hr = context.new_page()
+    try:
+        sign_in(hr, live_server, EMAIL["hr"], "en")
+        hr.goto(live_server + "/forums/reports")
+        report = hr.locator("article", has_text="Off topic advertising")
+        report.locator("button", has_text="Remove the post").click()
+        hr.wait_for_load_state()
+        assert hr.locator("article", has_text="Off topic advertising").count() == 0
+    finally:
+        context.close()
+
+    page.goto(thread_url)
+    assert "This post was removed." in page.locator(f"#{post_id}").inner_text()

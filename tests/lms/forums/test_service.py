@@ -295,3 +295,13 @@ def test_subscribing_twice_is_harmless(db, create_user, group):
     service.subscribe_forum(alice, group)
     service.subscribe_forum(alice, group)
     assert service.is_subscribed_forum(alice, group) and service.member_count(group) == 1
+
+
+def test_editing_in_a_mention_tells_only_the_newly_mentioned(db, create_user, group):
+    alice = create_user(email="alice.e@example.com")
+    bob = create_user(email="bob.e@example.com")
+    carol = create_user(email="carol.e@example.com")
+    thread = service.start_thread(group, alice, title="Q", body="Hi @bob.e")
+    post = db.session.execute(select(ForumPost).where(ForumPost.thread_id == thread.id)).scalar_one()
+    service.edit_post(post, alice, body="Hi @bob.e and @carol.e")
+    assert [(n.recipient_id, n.kind) for n in _notifications(db)] == [(bob.id, "forum.mention"), (carol.id, "forum.mention")]
