@@ -163,10 +163,12 @@ def can_delete_post(user: User, post: ForumPost) -> bool:
 
 
 def can_mark_helpful(user: User, post: ForumPost) -> bool:
-    """The thread's author or a moderator marks a reply (not the opening post) as helpful."""
+    """The thread's author marks someone else's reply as helpful; a moderator any reply."""
     if post.is_first or post.is_deleted or not can_view_forum(user, post.thread.forum):
         return False
-    return post.thread.author_id == user.id or can_moderate_forum(user, post.thread.forum)
+    if can_moderate_forum(user, post.thread.forum):
+        return True
+    return post.thread.author_id == user.id and post.author_id != user.id
 
 
 def can_report_post(user: User, post: ForumPost) -> bool:

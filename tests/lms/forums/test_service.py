@@ -305,3 +305,17 @@ def test_editing_in_a_mention_tells_only_the_newly_mentioned(db, create_user, gr
     post = db.session.execute(select(ForumPost).where(ForumPost.thread_id == thread.id)).scalar_one()
     service.edit_post(post, alice, body="Hi @bob.e and @carol.e")
     assert [(n.recipient_id, n.kind) for n in _notifications(db)] == [(bob.id, "forum.mention"), (carol.id, "forum.mention")]
+
+
+def test_helpful_marks_are_for_the_thread_author_on_others_replies_or_moderators(db, create_user, group):
+    alice, bob, carol, hr = create_user(), create_user(), create_user(), create_user("hr")
+    thread = service.start_thread(group, alice, title="Q", body="Question")
+    first = db.session.execute(select(ForumPost).where(ForumPost.thread_id == thread.id)).scalar_one()
+    bobs = service.reply(thread, bob, body="Answer")
+    own = service.reply(thread, alice, body="Found it myself")
+    assert permissions.can_mark_helpful(alice, bobs)
+    assert not permissions.can_mark_helpful(alice, own)  # no praising oneself
+    assert not permissions.can_mark_helpful(alice, first)  # the question is not an answer
+    assert not permissions.can_mark_helpful(carol, bobs)  # a bystander
+    assert not permissions.can_mark_helpful(bob, bobs)
+    assert permissions.can_mark_helpful(hr, own)
