@@ -19,7 +19,7 @@ bp = Blueprint("forums", __name__, url_prefix="/forums")
 
 @bp.app_context_processor
 def _template_helpers():
-    return {"forum_perm": permissions, "mention_handle": service.mention_handle}
+    return {"forum_perm": permissions, "mention_handle": service.mention_handle, "forum_post_path": service.post_path}
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -207,13 +207,19 @@ def thread(thread_id: int):
         db.session.commit()
     pagination = service.posts_page(thread, page)
     form = ReplyForm()
-    answering = request.args.get("reply_to", type=int)
+    answering = _answered_post(thread, request.args.get("reply_to", type=int))
     if answering is not None:
-        form.reply_to.data = str(answering)
+        form.reply_to.data = str(answering.id)
     return render_template(
         "lms/forums/thread.html", thread=thread, forum=thread.forum, pagination=pagination, form=form,
-        is_subscribed=service.is_subscribed_thread(current_user, thread),
+        answering=answering, is_subscribed=service.is_subscribed_thread(current_user, thread),
     )
+
+
+def _answered_post(thread: ForumThread, post_id: int | None) -> ForumPost | None:
+    """The post a reply answers, if it is a visible post of this thread."""
+    post = db.session.get(ForumPost, post_id) if post_id else None
+    return post if post is not None and post.thread_id == thread.id and not post.is_deleted else None
 
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["POST"])
@@ -240,6 +246,7 @@ def thread_reply(thread_id: int):
     pagination = service.posts_page(thread, 10_000)  # the last page, where the form is
     return render_template(
         "lms/forums/thread.html", thread=thread, forum=thread.forum, pagination=pagination, form=form,
+        answering=_answered_post(thread, reply_to.id if reply_to else None),
         is_subscribed=service.is_subscribed_thread(current_user, thread),
     ), 400
 

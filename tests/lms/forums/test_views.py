@@ -233,3 +233,16 @@ def test_thread_and_forum_pages_do_not_grow_queries_with_rows(client, login, cre
     grow(8)
     many = (_count_queries(db, client, f"/forums/threads/{thread.id}"), _count_queries(db, client, f"/forums/{group.id}"))
     assert many == few
+
+
+def test_answer_link_prefills_the_post_being_answered(client, login, create_user, thread, db):
+    answer = service.reply(thread, create_user(first_name="Bodil"), body="Thursdays")
+    login(thread.author)
+    html = client.get(f"/forums/threads/{thread.id}?reply_to={answer.id}").get_data(as_text=True)
+    assert f'name="reply_to" type="hidden" value="{answer.id}"' in html and "You are answering Bodil" in html
+    response = client.post(f"/forums/threads/{thread.id}/reply", data={"body": "Thanks", "reply_to": str(answer.id)})
+    assert response.status_code == 302
+    post = db.session.execute(select(ForumPost).order_by(ForumPost.id.desc()).limit(1)).scalar_one()
+    assert post.reply_to_id == answer.id
+    # a post of another thread, or nonsense, is simply not prefilled
+    assert "You are answering" not in client.get(f"/forums/threads/{thread.id}?reply_to=999999").get_data(as_text=True)
