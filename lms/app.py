@@ -118,6 +118,8 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .core.views import bp as core_bp
     from .people.views import bp as people_bp
+    from .notifications.views import bp as notifications_bp
+    from .forums.views import bp as forums_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
@@ -128,6 +130,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(forums_bp)
 
 
 def register_cli(app: Flask) -> None:

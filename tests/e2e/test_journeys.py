@@ -20,6 +20,9 @@ NAV = {
     "admin": ["/", "/me", "/people", "/departments", "/audit", "/admin/lrs/packages", "/admin/lrs/statements",
               "/admin/lrs/credentials", "/admin/system"],
 }
+# Pages every signed-in person reaches from the main navigation.
+for _pages in NAV.values():
+    _pages.append("/forums")
 # Words of the English interface that must not appear in the Danish or Swedish one.
 ENGLISH_UI = ["Sign out", "Home", "My profile", "Employment history", "Job title", "Departments", "Audit log",
               "Language", "Change password", "My team"]
