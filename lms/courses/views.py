@@ -563,14 +563,17 @@ def _module_form(kind: ModuleKind, obj=None) -> ModuleForm:
 
 
 def _module_data(form: ModuleForm) -> ModuleData:
-    get = lambda name: getattr(form, name).data if hasattr(form, name) else None  # noqa: E731
+    def get(name):
+        field = getattr(form, name, None)  # configure() removed the fields the kind does not use
+        return field.data if field is not None else None
+
     return ModuleData(title=form.title.data, body=form.body.data or "", is_required=form.is_required.data,
                       video_url=get("video_url"), package_id=get("package_id"), pass_mark=get("pass_mark"),
                       max_attempts=get("max_attempts"))
 
 
 def _save_upload(module: CourseModule, form: ModuleForm) -> None:
-    upload = form.upload.data if hasattr(form, "upload") else None
+    upload = form.upload.data if getattr(form, "upload", None) is not None else None
     if upload and getattr(upload, "filename", None):
         store = files.store_video if module.kind == ModuleKind.video else files.store_download
         service.set_module_file(module, store(upload.stream, upload.filename))
