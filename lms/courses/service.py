@@ -424,8 +424,6 @@ def enrol(user: User, course: Course, *, source: str, by: User | None = None, du
         raise ValidationError(_l("Only published courses take enrolments."))
     if not user.is_active:
         raise ValidationError(_l("%(name)s is deactivated.", name=user.full_name))
-    if due_on is not None and due_on < date.today() and source_value != EnrolmentSource.rule:
-        raise ValidationError(_l("The due date is in the past."), "due_on")
     enrolment = find_enrolment(user, course)
     if enrolment is not None:
         if due_on and enrolment.completed_at is None and (enrolment.due_on is None or due_on < enrolment.due_on):
@@ -436,12 +434,14 @@ def enrol(user: User, course: Course, *, source: str, by: User | None = None, du
                           due_on=due_on, rule_id=rule.id if rule else None)
     db.session.add(enrolment)
     db.session.flush()
-    _record_course(enrolment, Verb.REGISTERED)
+    # No statement yet: an HR rule may enrol thousands at once; `launched` marks the real start.
     return enrolment
 
 
 def assign(manager: User, person: User, course: Course, due_on: date | None) -> Enrolment:
     """A manager (or HR) enrols someone, usually with a due date."""
+    if due_on is not None and due_on < date.today():
+        raise ValidationError(_l("The due date is in the past."), "due_on")
     source = EnrolmentSource.hr if manager.has_role(Role.hr) and not _is_reports_manager(manager, person) \
         else EnrolmentSource.manager
     return enrol(person, course, source=source.value, by=manager, due_on=due_on)
@@ -843,9 +843,7 @@ def _notify_sign_off(enrolment: Enrolment, module: CourseModule) -> None:
         return
     spell = enrolment.user.current_spell
     if spell is not None and spell.manager is not None:
-        from flask import url_for
-
-        notify(spell.manager, "course.task_submitted", url=url_for("courses.sign_offs"), actor=enrolment.user,
+        notify(spell.manager, "course.task_submitted", url="/courses/sign-offs", actor=enrolment.user,
                task=module.title, course=enrolment.course.title)
 
 

@@ -19,16 +19,14 @@ def _module(course, kind):
     return next(m for m in course.modules if m.kind == kind)
 
 
-def test_self_enrolment_records_registered_with_a_registration(db, create_user, make_course, statements):
+def test_self_enrolment_is_idempotent_and_records_nothing_until_opened(db, create_user, make_course, statements):
     learner = create_user()
     course = make_course()
     enrolment = service.enrol(learner, course, source="self")
     again = service.enrol(learner, course, source="self")
-    assert again.id == enrolment.id
-    registered = statements("registered")
-    assert len(registered) == 1
-    assert registered[0]["object"]["id"] == f"{BASE}/courses/{course.id}"
-    assert registered[0]["context"]["registration"] == enrolment.registration
+    assert again.id == enrolment.id and enrolment.source == EnrolmentSource.self
+    assert len(enrolment.registration) == 36
+    assert statements() == []
 
 
 def test_draft_courses_take_no_enrolments(db, create_user, make_course):
