@@ -951,6 +951,33 @@ from xapi.emitter import subscribe  # noqa: E402
 
 subscribe(sync_package_statements)
 
+def _course_forum_access(check: Callable[[User, Course], bool]) -> Callable[[User, int], bool]:
+    def allowed(user: User, course_id: int) -> bool:
+        course = db.session.get(Course, course_id)
+        return course is not None and check(user, course)
+
+    return allowed
+
+
+def _may_post_in_course_forum(user: User, course: Course) -> bool:
+    from .permissions import can_edit_course, can_view_course
+
+    if not can_view_course(user, course):
+        return False
+    return can_edit_course(user, course) or find_enrolment(user, course) is not None
+
+
+try:  # the course forum: anyone who sees the course reads it, its learners post, its authors moderate
+    from lms.forums.permissions import register_scope
+except ImportError:  # pragma: no cover - depends on what is merged
+    pass
+else:
+    from .permissions import can_edit_course as _can_edit, can_view_course as _can_view
+
+    register_scope("course", can_view=_course_forum_access(_can_view),
+                   can_post=_course_forum_access(_may_post_in_course_forum),
+                   can_moderate=_course_forum_access(_can_edit))
+
 try:  # notifications arrive with the forums work; until then sign-off requests are only listed
     from lms.notifications.service import register_kind
 except ImportError:  # pragma: no cover - depends on what is merged

@@ -331,3 +331,75 @@ def test_author_adds_and_removes_coauthors_only_with_the_role(client, login, cre
     client.post(f"/courses/{course.id}/authors", data={"user": colleague.id})
     db.session.refresh(course)
     assert colleague in course.authors
+
+
+# --- dashboards, hooks, launch -------------------------------------------------------------------
+
+
+def test_dashboard_partial_shows_courses_due_and_team_overdue(app, db, create_user, make_course):
+    from flask import render_template_string
+
+    manager = create_user("manager")
+    learner = create_user(manager=manager)
+    late = service.enrol(learner, make_course(title="Late course"), source="self")
+    late.due_on = date.today() - timedelta(days=1)
+    service.enrol(learner, make_course(title="Soon course"), source="self", due_on=date.today() + timedelta(days=2))
+    with app.test_request_context("/"):
+        html = render_template_string('{% include "lms/courses/_dashboard.html" %}',
+                                      course_summary=service.learner_summary(learner),
+                                      course_team_overdue=service.team_overdue(manager), today=date.today())
+    assert "Late course" in html and "Soon course" in html
+    assert "1 course is overdue" in html and "1 course is due in the next two weeks." in html
+    assert "Overdue in my team" in html and learner.full_name in html
+
+
+def test_catalogue_and_my_courses_show_due_dates(client, login, create_user, make_course):
+    learner = create_user()
+    service.enrol(learner, make_course(title="Due course"), source="self", due_on=date.today() + timedelta(days=3))
+    login(learner)
+    assert "due " in client.get("/courses").get_data(as_text=True)
+    page = client.get("/courses/mine").get_data(as_text=True)
+    assert "Due course" in page and "due " in page
+
+
+def test_a_registered_buddy_check_may_sign_off(client, login, create_user, make_course, db):
+    from lms.courses.permissions import SIGN_OFF_CHECKS, can_sign_off, register_sign_off_check
+
+    buddy, learner = create_user(), create_user()
+    course = make_course(quiz=False, task=True)
+    row = service.submit_task(service.enrol(learner, course, source="self"), _module(course, ModuleKind.task), "x")
+    assert not can_sign_off(buddy, row)
+    check = register_sign_off_check(lambda signer, person: signer.id == buddy.id and person.id == learner.id)
+    try:
+        assert can_sign_off(buddy, row)
+        assert not can_sign_off(learner, row)  # never one's own task
+    finally:
+        SIGN_OFF_CHECKS.remove(check)
+
+
+def test_launching_a_package_module_uses_the_enrolment_registration(client, login, create_user, make_course, db):
+    from urllib.parse import parse_qs, urlparse
+
+    from xapi.models import ContentPackage, Credential
+
+    package = ContentPackage(title="Sim", activity_id="https://content.example/sim", launch_path="index.html",
+                             storage_key="a" * 32, file_count=1, size_bytes=10)
+    db.session.add(package)
+    db.session.flush()
+    course = make_course(publish=False, quiz=False)
+    module = service.add_module(course, ModuleKind.xapi, service.ModuleData(title="Sim", package_id=package.id))
+    service.publish(course)
+    learner = create_user()
+    enrolment = service.enrol(learner, course, source="self")
+    login(learner)
+    response = client.post(f"/courses/{course.id}/modules/{module.id}/launch")
+    assert response.status_code == 302
+    target = urlparse(response.headers["Location"])
+    assert target.path == f"/content/{'a' * 32}/index.html"
+    assert parse_qs(target.query)["registration"] == [enrolment.registration]
+    credential = db.session.execute(select(Credential).order_by(Credential.id.desc())).scalars().first()
+    assert credential.restricted_registration == enrolment.registration
+    other = create_user()
+    client.post("/logout")
+    login(other)
+    assert client.post(f"/courses/{course.id}/modules/{module.id}/launch").status_code == 403
