@@ -343,10 +343,14 @@ def save_question(module: CourseModule, question: Question | None, kind: Questio
         module.questions.append(question)
     question.kind = kind
     question.text = text.strip()
-    question.options = [
-        AnswerOption(position=n, text=o.text.strip()[:500], is_correct=o.is_correct, feedback=o.feedback.strip()[:1000])
-        for n, o in enumerate(options, start=1)
-    ]
+    # Update rows in place, so answers stored in earlier attempts keep pointing at their options.
+    rows = list(question.options)
+    for n, o in enumerate(options, start=1):
+        if n > len(rows):
+            rows.append(AnswerOption(position=n))
+        row = rows[n - 1]
+        row.text, row.is_correct, row.feedback = o.text.strip()[:500], o.is_correct, o.feedback.strip()[:1000]
+    question.options = rows[: len(options)]
     db.session.flush()
     return question
 
@@ -750,9 +754,15 @@ def submit_attempt(attempt: QuizAttempt, answers: dict[int, list[int]]) -> QuizO
 
 
 def outcome_of(attempt: QuizAttempt) -> QuizOutcome:
-    """The scored result of a handed-in attempt, for showing feedback."""
-    answers = {int(k): v for k, v in (attempt.answers or {}).items()}
-    return score_answers(attempt.module, answers)
+    """A handed-in attempt with its stored score, and per question the answers chosen then (an
+    answer the author has since removed is left out; the stored score stands)."""
+    questions = []
+    for question in attempt.module.questions:
+        chosen_ids = set((attempt.answers or {}).get(str(question.id), []))
+        chosen = [o for o in question.options if o.id in chosen_ids]
+        correct = {o.id for o in question.options if o.is_correct}
+        questions.append(QuestionOutcome(question, chosen, {o.id for o in chosen} == correct))
+    return QuizOutcome(score=attempt.score or 0, is_passed=bool(attempt.is_passed), questions=questions)
 
 
 # --- xAPI packages ------------------------------------------------------------------------------
@@ -871,10 +881,8 @@ def pending_sign_offs(user: User) -> list[ModuleProgress]:
     if not user.has_role(Role.hr):
         q = q.join(EmploymentSpell, and_(EmploymentSpell.user_id == Enrolment.user_id, is_latest_spell(EmploymentSpell))) \
             .where(EmploymentSpell.manager_id == user.id)
-    rows = list(db.session.execute(q).scalars().unique())
-    from .permissions import can_sign_off
-
-    return [r for r in rows if can_sign_off(user, r)]
+    # The query already keeps to the manager's reports (HR: everyone); nobody signs off their own.
+    return [r for r in db.session.execute(q).scalars().unique() if r.enrolment.user_id != user.id]
 
 
 # --- dashboards ---------------------------------------------------------------------------------
@@ -939,7 +947,8 @@ def team_enrolments_query(manager: User) -> Select:
         select(Enrolment)
         .join(EmploymentSpell, and_(EmploymentSpell.user_id == Enrolment.user_id, is_latest_spell(EmploymentSpell)))
         .join(User, User.id == Enrolment.user_id)
-        .where(EmploymentSpell.manager_id == manager.id, EmploymentSpell.end_date.is_(None), User.is_active.is_(True))
+        .where(EmploymentSpell.manager_id == manager.id, User.is_active.is_(True),
+               or_(EmploymentSpell.end_date.is_(None), EmploymentSpell.end_date >= date.today()))
         .options(joinedload(Enrolment.user), joinedload(Enrolment.course))
         .order_by(case((Enrolment.completed_at.is_(None), 0), else_=1), Enrolment.due_on, User.last_name)
     )

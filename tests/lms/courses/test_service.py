@@ -292,3 +292,25 @@ def test_package_statement_under_the_registration_completes_the_module(db, creat
     assert service.sync_package_statements(seqs()) == 1
     assert service.sync_package_statements(seqs()) == 0
     assert service.progress_for(enrolment)[module.id].is_completed
+
+
+def test_editing_a_question_keeps_earlier_attempts_readable(db, create_user, make_course):
+    course = make_course()
+    quiz = _module(course, ModuleKind.quiz)
+    enrolment = service.enrol(create_user(), course, source="self")
+    attempt = service.start_attempt(enrolment, quiz)
+    service.submit_attempt(attempt, quiz_answers(quiz, right=False))
+    first = quiz.questions[0]
+    ids = [o.id for o in first.options]
+    service.save_question(quiz, first, QuestionKind.single, "Which link is safe? (edited)", [
+        service.OptionData("The one in the urgent e-mail", False, "Urgency is a trick."),
+        service.OptionData("The one you typed yourself", True, "Right."),
+        service.OptionData("A shortened link", False, "You cannot see where it goes."),
+    ])
+    assert [o.id for o in first.options][:2] == ids
+    outcome = service.outcome_of(attempt)
+    assert outcome.score == 0 and not outcome.is_passed
+    assert [o.text for o in outcome.questions[0].chosen] == ["The one in the urgent e-mail"]
+    service.save_question(quiz, first, QuestionKind.true_false, "Typed links are safe.", [
+        service.OptionData("True", True), service.OptionData("False", False)])
+    assert len(first.options) == 2
