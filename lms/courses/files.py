@@ -129,10 +129,3 @@ def store_download(stream: IO[bytes], filename: str | None, field: str = "upload
     data = _read_limited(stream, FILE_MAX_BYTES, field)
     return StoredFile(_write(data, ext), PurePath(filename).name[:255], DOWNLOAD_TYPES[ext])
 
-
-def delete(key: str | None) -> None:
-    if key:
-        try:
-            path_for(key).unlink(missing_ok=True)
-        except FileNotFoundError:
-            pass

@@ -448,7 +448,9 @@ def assign(manager: User, person: User, course: Course, due_on: date | None) -> 
         raise ValidationError(_l("The due date is in the past."), "due_on")
     source = EnrolmentSource.hr if manager.has_role(Role.hr) and not _is_reports_manager(manager, person) \
         else EnrolmentSource.manager
-    return enrol(person, course, source=source.value, by=manager, due_on=due_on)
+    enrolment = enrol(person, course, source=source.value, by=manager, due_on=due_on)
+    _notify(person, "course.assigned", url=f"/courses/{course.id}", actor=manager, course=course.title)
+    return enrolment
 
 
 def _is_reports_manager(manager: User, person: User) -> bool:
@@ -846,15 +848,20 @@ def submit_task(enrolment: Enrolment, module: CourseModule, text: str) -> Module
     return row
 
 
-def _notify_sign_off(enrolment: Enrolment, module: CourseModule) -> None:
+def _notify(recipient: User, kind: str, *, url: str, actor: User | None = None, **params) -> None:
+    """Tell someone through the notification centre, once that package is installed."""
     try:
         from lms.notifications.service import notify
     except ImportError:
         return
+    notify(recipient, kind, url=url, actor=actor, **params)
+
+
+def _notify_sign_off(enrolment: Enrolment, module: CourseModule) -> None:
     spell = enrolment.user.current_spell
     if spell is not None and spell.manager is not None:
-        notify(spell.manager, "course.task_submitted", url="/courses/sign-offs", actor=enrolment.user,
-               task=module.title, course=enrolment.course.title)
+        _notify(spell.manager, "course.task_submitted", url="/courses/sign-offs", actor=enrolment.user,
+                task=module.title, course=enrolment.course.title)
 
 
 def sign_off(row: ModuleProgress, by: User) -> None:
@@ -864,6 +871,8 @@ def sign_off(row: ModuleProgress, by: User) -> None:
     row.signed_off_by_id = by.id
     row.signed_off_at = utcnow()
     _complete(row.enrolment, row.module, row, instructor=by)
+    _notify(row.enrolment.user, "course.task_signed_off", actor=by,
+            url=f"/courses/{row.enrolment.course_id}/modules/{row.module_id}", task=row.module.title)
 
 
 def pending_sign_offs(user: User) -> list[ModuleProgress]:
@@ -909,6 +918,8 @@ def learner_summary(user: User, today: date | None = None, limit: int = 5) -> di
     how many are completed. {"in_progress": [(Enrolment, CourseProgress)], "due_soon": int,
     "overdue": int, "completed": int}"""
     today = today or date.today()
+    if user.is_preboarding(today):  # courses open on the first day; until then they stay out of sight
+        return {"in_progress": [], "open": 0, "due_soon": 0, "overdue": 0, "completed": 0}
     open_rows = list(db.session.execute(my_enrolments_query(user, completed=False)).scalars())
     progress = progress_by_enrolment(open_rows[:limit])
     completed = db.session.execute(
@@ -993,3 +1004,5 @@ except ImportError:  # pragma: no cover - depends on what is merged
     pass
 else:
     register_kind("course.task_submitted", _l("%(actor)s handed in “%(task)s” in “%(course)s” for sign-off"))
+    register_kind("course.task_signed_off", _l("%(actor)s signed off “%(task)s”"))
+    register_kind("course.assigned", _l("%(actor)s enrolled you in “%(course)s”"))

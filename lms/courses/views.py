@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -78,11 +80,20 @@ def _page_arg() -> int:
     return page
 
 
-def _run(action, form=None) -> bool:
+@dataclass
+class _Outcome:
+    ok: bool
+    value: Any = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def _run(action, form=None) -> _Outcome:
     """Run a service action and commit, or roll back and show the domain error next to its
-    field (or as a message). True when it succeeded."""
+    field (or as a message). Truthy on success, with the action's result as `.value`."""
     try:
-        action()
+        value = action()
     except ValidationError as exc:
         db.session.rollback()
         field = getattr(form, exc.field, None) if form is not None and exc.field else None
@@ -90,9 +101,9 @@ def _run(action, form=None) -> bool:
             field.errors = list(field.errors) + [str(exc.message)]
         else:
             flash(str(exc.message), "error")
-        return False
+        return _Outcome(False)
     db.session.commit()
-    return True
+    return _Outcome(True, value)
 
 
 def _course(course_id: int) -> Course:
@@ -292,9 +303,9 @@ def start_attempt(course_id: int, module_id: int):
     module = _module(course_id, module_id)
     enrolment = _my_enrolment(module.course)
     _check(enrolment is not None)
-    attempt = []
-    if _run(lambda: attempt.append(service.start_attempt(enrolment, module))):
-        return redirect(url_for(".attempt", course_id=course_id, attempt_id=attempt[0].id))
+    started = _run(lambda: service.start_attempt(enrolment, module))
+    if started:
+        return redirect(url_for(".attempt", course_id=course_id, attempt_id=started.value.id))
     return redirect(url_for(".module_page", course_id=course_id, module_id=module_id))
 
 
@@ -424,19 +435,18 @@ def rules(course_id: int):
     departments = [d for d, _depth in department_tree()]
     form = RuleForm(departments=departments)
     if form.validate_on_submit():
-        created = []
-
-        def create():
+        def create() -> int:
             rule = service.create_rule(
                 course, current_user, department_id=form.department.data or None,
                 role=Role(form.role.data) if form.role.data else None,
                 is_new_hires_only=form.is_new_hires_only.data, due_days=form.due_days.data,
             )
-            created.append(service.apply_rule(rule))
+            return service.apply_rule(rule)
 
-        if _run(create, form):
+        done = _run(create, form)
+        if done:
             flash(_("The rule is saved; %(num)d people were enrolled now, and newcomers who match will be.",
-                    num=created[0]), "success")
+                    num=done.value), "success")
             return redirect(url_for(".rules", course_id=course.id))
     rows = db.session.execute(
         select(EnrolmentRule).where(EnrolmentRule.course_id == course.id)
@@ -482,16 +492,15 @@ def _save_cover(course: Course, form: CourseForm) -> None:
 @require(permissions.can_create_courses)
 def new_course():
     form = CourseForm()
-    created = []
-
-    def create():
+    def create() -> Course:
         course = service.create_course(current_user, _course_data(form))
         _save_cover(course, form)
-        created.append(course)
+        return course
 
-    if form.validate_on_submit() and _run(create, form):
+    done = form.validate_on_submit() and _run(create, form)
+    if done:
         flash(_("The course is created as a draft. Now add its modules."), "success")
-        return redirect(url_for(".edit_course", course_id=created[0].id))
+        return redirect(url_for(".edit_course", course_id=done.value.id))
     return render_template("lms/courses/course_form.html", form=form, course=None), 400 if form.is_submitted() else 200
 
 
@@ -589,15 +598,14 @@ def new_module(course_id: int):
     except ValueError:
         abort(400, _("Choose a kind of module."))
     form = _module_form(kind)
-    created = []
-
-    def create():
+    def create() -> CourseModule:
         module = service.add_module(course, kind, _module_data(form))
         _save_upload(module, form)
-        created.append(module)
+        return module
 
-    if form.validate_on_submit() and _run(create, form):
-        module = created[0]
+    done = form.validate_on_submit() and _run(create, form)
+    if done:
+        module = done.value
         if kind == ModuleKind.quiz:
             flash(_("The quiz is added. Now write its questions."), "success")
             return redirect(url_for(".edit_module", course_id=course.id, module_id=module.id))

@@ -8,8 +8,8 @@ from tests.e2e.test_journeys import ROLE_EMAIL, sign_in
 
 
 def test_a_learner_completes_a_course_with_a_quiz(page, live_server):
-    page.set_viewport_size({"width": 390, "height": 844})  # on a phone
     sign_in(page, live_server, ROLE_EMAIL["mentor"], language="en")
+    page.set_viewport_size({"width": 390, "height": 844})  # on a phone
     page.goto(live_server + "/courses")
     page.fill("#q", "MEETINGS")
     page.click("button.filter-button")
