@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -445,8 +446,9 @@ def rules(course_id: int):
 
         done = _run(create, form)
         if done:
-            flash(_("The rule is saved; %(num)d people were enrolled now, and newcomers who match will be.",
-                    num=done.value), "success")
+            flash(ngettext("The rule is saved; %(num)d person was enrolled now, and newcomers who match will be.",
+                           "The rule is saved; %(num)d people were enrolled now, and newcomers who match will be.",
+                           done.value), "success")
             return redirect(url_for(".rules", course_id=course.id))
     rows = db.session.execute(
         select(EnrolmentRule).where(EnrolmentRule.course_id == course.id)

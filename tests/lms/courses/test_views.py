@@ -403,3 +403,42 @@ def test_launching_a_package_module_uses_the_enrolment_registration(client, logi
     client.post("/logout")
     login(other)
     assert client.post(f"/courses/{course.id}/modules/{module.id}/launch").status_code == 403
+
+
+def test_manager_enrols_a_report_with_a_due_date_but_not_in_the_past(client, login, create_user, make_course, db):
+    manager = create_user("manager")
+    report = create_user(manager=manager)
+    course = make_course()
+    login(manager)
+    assert f'value="{report.id}"' in client.get(f"/courses/{course.id}/assign").get_data(as_text=True)
+    past = (date.today() - timedelta(days=1)).isoformat()
+    r = client.post(f"/courses/{course.id}/assign", data={"person": report.id, "due_on": past})
+    assert r.status_code == 400 and "The due date is in the past." in r.get_data(as_text=True)
+    assert service.find_enrolment(report, course) is None
+    due = date.today() + timedelta(days=14)
+    assert client.post(f"/courses/{course.id}/assign",
+                       data={"person": report.id, "due_on": due.isoformat()}).status_code == 302
+    enrolment = service.find_enrolment(report, course)
+    assert enrolment.due_on == due and enrolment.enrolled_by_id == manager.id
+
+
+def test_hr_rule_from_the_page_enrols_the_department_now(client, login, create_user, create_department, make_course,
+                                                         db):
+    dept = create_department()
+    member = create_user(department=dept)
+    course = make_course()
+    login(create_user("hr"))
+    r = client.post(f"/courses/{course.id}/rules", data={"department": dept.id, "role": "", "due_days": "30"})
+    assert r.status_code == 302
+    assert "1 person was enrolled now" in client.get(r.headers["Location"]).get_data(as_text=True)
+    enrolment = service.find_enrolment(member, course)
+    assert enrolment.due_on == date.today() + timedelta(days=30)
+
+
+def test_rules_are_applied_hourly_by_celery_beat(app):
+    from celery.schedules import crontab
+
+    schedule = app.extensions["celery"].conf.beat_schedule
+    entry = schedule["courses-apply-enrolment-rules"]
+    assert entry["task"] == "courses.apply_enrolment_rules" and isinstance(entry["schedule"], crontab)
+    assert "heartbeat" in schedule  # the core schedule is kept
