@@ -128,7 +128,8 @@ class EnrolOthersForm(BaseForm):
 
 
 class RuleForm(BaseForm):
-    department = SelectField(_l("Department"), coerce=int, choices=[])
+    department = SelectField(_l("Department"), coerce=int, choices=[],
+                             description=_l("Includes the departments under it."))
     role = SelectField(_l("Role"), choices=[])
     is_new_hires_only = BooleanField(_l("Only new hires (people starting from today)"))
     due_days = IntegerField(_l("Due after (days)"), validators=[Optional(), NumberRange(min=1, max=730)],
@@ -136,8 +137,11 @@ class RuleForm(BaseForm):
     submit = SubmitField(_l("Create rule"))
 
     def __init__(self, *args, departments=(), **kwargs):
+        """`departments`: (Department, depth) pairs, as lms.people.service.department_tree() gives."""
         super().__init__(*args, **kwargs)
-        self.department.choices = as_choices([(0, _l("Every department"))] + [(d.id, d.name) for d in departments])
+        self.department.choices = as_choices(
+            [(0, _l("Every department"))] + [(d.id, "\u2003" * depth + d.name) for d, depth in departments]
+        )
         from ..people.forms import role_labels
 
         labels = role_labels()

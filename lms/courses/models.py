@@ -206,7 +206,7 @@ class EnrolmentRule(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    #: None matches every department
+    #: None matches every department; a department includes those under it
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     #: None matches every role
     role: Mapped[Role | None] = mapped_column(Enum(Role, native_enum=False, length=20))

@@ -6,7 +6,7 @@ pre-boarding content, and that guard is kept here too, not only app-wide.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterable
 
 from ..people.models import Role, User
 from .models import Course, Enrolment, ModuleProgress
@@ -16,9 +16,19 @@ from .models import Course, Enrolment, ModuleProgress
 SIGN_OFF_CHECKS: list[Callable[[User, User], bool]] = []
 
 
-def register_sign_off_check(check: Callable[[User, User], bool]) -> Callable[[User, User], bool]:
+#: Who else's tasks a person may sign off, for their "to sign off" list: each returns learner ids
+#: (onboarding: the new hires someone is buddy to). Pair it with a check above.
+SIGN_OFF_SCOPES: list[Callable[[User], Iterable[int]]] = []
+
+
+def register_sign_off_check(check: Callable[[User, User], bool],
+                            scope: Callable[[User], Iterable[int]] | None = None) -> Callable[[User, User], bool]:
+    """Let more people sign off practical tasks: `check(signer, learner)` decides one case, and the
+    optional `scope(signer)` lists the learner ids whose tasks appear on the signer's list."""
     if check not in SIGN_OFF_CHECKS:
         SIGN_OFF_CHECKS.append(check)
+    if scope is not None and scope not in SIGN_OFF_SCOPES:
+        SIGN_OFF_SCOPES.append(scope)
     return check
 
 

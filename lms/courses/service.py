@@ -22,7 +22,7 @@ from xapi.emitter import record
 from xapi.vocabulary import ActivityType, Verb
 
 from ..extensions import db
-from ..people.models import EmploymentSpell, Role, User, UserRole, utcnow
+from ..people.models import Department, EmploymentSpell, Role, User, UserRole, utcnow
 from ..people.service import ValidationError, direct_reports, is_latest_spell
 from .models import (
     AnswerOption,
@@ -485,6 +485,19 @@ def deactivate_rule(rule: EnrolmentRule) -> None:
     db.session.flush()
 
 
+def _department_and_below(department_id: int) -> list[int]:
+    """The department and every department under it (the tree is small: one query)."""
+    children: dict[int | None, list[int]] = {}
+    for dept_id, parent_id in db.session.execute(select(Department.id, Department.parent_id)).all():
+        children.setdefault(parent_id, []).append(dept_id)
+    found, todo = [], [department_id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
 def _rule_matches(rule: EnrolmentRule, today: date) -> Select:
     """(User, latest spell) of active people the rule covers who are not enrolled yet."""
     spell = EmploymentSpell
@@ -498,7 +511,7 @@ def _rule_matches(rule: EnrolmentRule, today: date) -> Select:
         )
     )
     if rule.department_id is not None:
-        q = q.where(spell.department_id == rule.department_id)
+        q = q.where(spell.department_id.in_(_department_and_below(rule.department_id)))
     if rule.role is not None:
         q = q.where(User.role_rows.any(UserRole.role == rule.role))
     if rule.is_new_hires_only:
@@ -888,8 +901,11 @@ def pending_sign_offs(user: User) -> list[ModuleProgress]:
         .limit(200)
     )
     if not user.has_role(Role.hr):
+        from .permissions import SIGN_OFF_SCOPES
+
+        others = {i for scope in SIGN_OFF_SCOPES for i in scope(user)}  # e.g. a buddy's new hires
         q = q.join(EmploymentSpell, and_(EmploymentSpell.user_id == Enrolment.user_id, is_latest_spell(EmploymentSpell))) \
-            .where(EmploymentSpell.manager_id == user.id)
+            .where(or_(EmploymentSpell.manager_id == user.id, Enrolment.user_id.in_(others)))
     # The query already keeps to the manager's reports (HR: everyone); nobody signs off their own.
     return [r for r in db.session.execute(q).scalars().unique() if r.enrolment.user_id != user.id]
 

@@ -433,8 +433,7 @@ def assign(course_id: int):
 def rules(course_id: int):
     """HR's enrolment rules for a course: who is enrolled automatically, now and as they arrive."""
     course = _course(course_id)
-    departments = [d for d, _depth in department_tree()]
-    form = RuleForm(departments=departments)
+    form = RuleForm(departments=department_tree())
     if form.validate_on_submit():
         def create() -> int:
             rule = service.create_rule(

@@ -214,7 +214,7 @@ def test_rule_enrols_matching_people_now_and_new_hires_later_idempotently(db, cr
 
     dept, other = create_department(), create_department()
     hr = create_user("hr")
-    insider = create_user(department=dept)
+    insider = create_user(department=create_department(parent=dept))  # a sub-department counts
     outsider = create_user(department=other)
     course = make_course()
     rule = service.create_rule(course, hr, department_id=dept.id, role=None, is_new_hires_only=False, due_days=30)

@@ -363,18 +363,25 @@ def test_catalogue_and_my_courses_show_due_dates(client, login, create_user, mak
 
 
 def test_a_registered_buddy_check_may_sign_off(client, login, create_user, make_course, db):
-    from lms.courses.permissions import SIGN_OFF_CHECKS, can_sign_off, register_sign_off_check
+    from lms.courses.permissions import SIGN_OFF_CHECKS, SIGN_OFF_SCOPES, can_sign_off, register_sign_off_check
 
     buddy, learner = create_user(), create_user()
     course = make_course(quiz=False, task=True)
     row = service.submit_task(service.enrol(learner, course, source="self"), _module(course, ModuleKind.task), "x")
     assert not can_sign_off(buddy, row)
-    check = register_sign_off_check(lambda signer, person: signer.id == buddy.id and person.id == learner.id)
+    scope = lambda signer: [learner.id] if signer.id == buddy.id else []  # noqa: E731
+    check = register_sign_off_check(lambda signer, person: signer.id == buddy.id and person.id == learner.id, scope)
     try:
         assert can_sign_off(buddy, row)
         assert not can_sign_off(learner, row)  # never one's own task
+        assert service.pending_sign_offs(buddy) == [row]
+        login(buddy)
+        assert client.post(f"/courses/progress/{row.id}/sign-off").status_code == 302
     finally:
         SIGN_OFF_CHECKS.remove(check)
+        SIGN_OFF_SCOPES.remove(scope)
+    db.session.refresh(row)
+    assert row.is_completed and row.signed_off_by_id == buddy.id
 
 
 def test_launching_a_package_module_uses_the_enrolment_registration(client, login, create_user, make_course, db):
