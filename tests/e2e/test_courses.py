@@ -92,3 +92,21 @@ def test_an_author_builds_and_publishes_a_course(page, live_server):
     screenshot(page, "author-published")
     page.goto(live_server + "/courses?category=Finance")
     assert "Expense claims made easy" in page.inner_text("main")
+
+
+def test_every_course_form_field_has_a_label(page, live_server):
+    sign_in(page, live_server, ROLE_EMAIL["hr"], language="en")
+    page.goto(live_server + "/courses/manage")
+    page.click("text=GDPR basics")
+    edit = page.url
+    course_path = edit.removeprefix(live_server).removesuffix("/edit")
+    quiz_edit = page.locator("#modules a", has_text="GDPR quiz").get_attribute("href")
+    paths = ["/courses", "/courses/new", course_path + "/edit", course_path + "/rules", course_path + "/assign",
+             quiz_edit, quiz_edit.removesuffix("/edit") + "/questions/new"]
+    paths += [course_path + f"/modules/new?kind={kind}" for kind in ("text", "video", "file", "quiz", "xapi", "task")]
+    for path in paths:
+        page.goto(live_server + path)
+        unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]):not([type=submit]), select, textarea')]
+            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+            .map(el => el.name || el.id)""")
+        assert unlabelled == [], (path, unlabelled)
