@@ -5,8 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 from celery.schedules import crontab
 
-from ..extensions import db
-
 
 @shared_task(name="courses.apply_enrolment_rules", ignore_result=True)
 def apply_enrolment_rules() -> int:
