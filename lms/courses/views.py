@@ -107,6 +107,13 @@ def _run(action, form=None) -> _Outcome:
     return _Outcome(True, value)
 
 
+def _private(response):
+    """Files behind a sign-in: browsers may cache them, shared caches may not."""
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
+
+
 def _course(course_id: int) -> Course:
     return db.get_or_404(Course, course_id)
 
@@ -183,7 +190,7 @@ def cover(course_id: int):
     if not course.cover_key:
         abort(404)
     try:
-        return send_file(files.path_for(course.cover_key), max_age=3600)
+        return _private(send_file(files.path_for(course.cover_key), max_age=3600))
     except FileNotFoundError:
         abort(404)
 
@@ -276,8 +283,9 @@ def module_file(course_id: int, module_id: int):
     try:
         path = files.path_for(module.file_key)
         if module.kind == ModuleKind.video:
-            return send_file(path, mimetype=module.file_mime, conditional=True, max_age=3600)
-        return send_file(path, mimetype=module.file_mime, as_attachment=True, download_name=module.file_name)
+            return _private(send_file(path, mimetype=module.file_mime, conditional=True, max_age=3600))
+        return _private(send_file(path, mimetype=module.file_mime, as_attachment=True,
+                                  download_name=module.file_name))
     except FileNotFoundError:
         abort(404)
 

@@ -253,7 +253,9 @@ def test_author_creates_course_with_cover_and_publishes(client, login, create_us
     assert response.status_code == 302
     course = db.session.execute(select(Course)).scalar_one()
     assert course.authors == [author] and course.status == CourseStatus.draft
-    assert client.get(f"/courses/{course.id}/cover").status_code == 200
+    cover = client.get(f"/courses/{course.id}/cover")
+    assert cover.status_code == 200 and cover.mimetype == "image/png"
+    assert "private" in cover.headers["Cache-Control"] and "public" not in cover.headers["Cache-Control"]
     from PIL import Image
 
     with Image.open(__import__("lms.courses.files", fromlist=["x"]).path_for(course.cover_key)) as img:
