@@ -110,8 +110,9 @@ def init_extensions(app: Flask) -> None:
 
     from .auth import tasks as _auth_tasks  # noqa: F401
     from .core import tasks as core_tasks
+    from .courses import tasks as course_tasks
 
-    celery_app.conf.beat_schedule = core_tasks.BEAT_SCHEDULE
+    celery_app.conf.beat_schedule = {**core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE}
 
 
 def register_blueprints(app: Flask) -> None:
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from .people.views import bp as people_bp
     from .notifications.views import bp as notifications_bp
     from .forums.views import bp as forums_bp
+    from .courses.views import bp as courses_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
@@ -132,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(forums_bp)
+    app.register_blueprint(courses_bp)
 
 
 def register_cli(app: Flask) -> None:

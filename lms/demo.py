@@ -197,6 +197,9 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
             spell(user, dept, rng.choice(titles), manager, past(14, 3200))
         made += 1
     db.session.flush()
+    from .courses.demo import seed_demo as seed_courses
+
+    seed_courses(today, random.Random(seed + 1))
     from .forums.demo import seed_demo as seed_forums
 
     seed_forums(today, rng)

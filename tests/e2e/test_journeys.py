@@ -13,12 +13,12 @@ ROLE_EMAIL = {role.replace(" ", "_"): email for role, email, _f, _l in DEMO_LOGI
 # Pages each role reaches from its navigation (by role-aware links).
 NAV = {
     "new_hire": ["/", "/me"],
-    "employee": ["/", "/me"],
-    "mentor": ["/", "/me"],
-    "manager": ["/", "/me", "/team"],
-    "hr": ["/", "/me", "/team", "/people", "/departments", "/audit", "/admin/lrs/packages"],
+    "employee": ["/", "/me", "/courses"],
+    "mentor": ["/", "/me", "/courses"],
+    "manager": ["/", "/me", "/team", "/courses"],
+    "hr": ["/", "/me", "/team", "/people", "/departments", "/audit", "/admin/lrs/packages", "/courses"],
     "admin": ["/", "/me", "/people", "/departments", "/audit", "/admin/lrs/packages", "/admin/lrs/statements",
-              "/admin/lrs/credentials", "/admin/system"],
+              "/admin/lrs/credentials", "/admin/system", "/courses"],
 }
 # Pages every signed-in person reaches from the main navigation.
 for _pages in NAV.values():

@@ -1,0 +1,1 @@
+"""Courses: authoring, catalogue, enrolment, progress and quizzes."""
