@@ -2,7 +2,7 @@
 subscriptions and reports
 
 Revision ID: 0007_forums
-Revises: 0005_packages
+Revises: 0006_link_order
 Create Date: 2026-11-23 02:30:46.937415
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_forums'
-down_revision = '0005_packages'
+down_revision = '0006_link_order'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Courses: modules, quizzes, enrolments, progress and enrolment rules
 
-Revision ID: 0006_courses
-Revises: 0005_packages
+Revision ID: 0008_courses
+Revises: 0007_forums
 Create Date: 2026-11-23 02:33:05.598686
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0006_courses'
-down_revision = '0005_packages'
+revision = '0008_courses'
+down_revision = '0007_forums'
 branch_labels = None
 depends_on = None
 
