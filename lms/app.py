@@ -117,6 +117,7 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .core.views import bp as core_bp
+    from .onboarding.views import bp as onboarding_bp
     from .people.views import bp as people_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(onboarding_bp)
 
 
 def register_cli(app: Flask) -> None:
