@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from .core.views import bp as core_bp
     from .onboarding.views import bp as onboarding_bp
     from .people.views import bp as people_bp
+    from .notifications.views import bp as notifications_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(onboarding_bp)
 
 
