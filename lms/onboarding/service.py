@@ -19,14 +19,7 @@ from xapi.emitter import record
 from xapi.vocabulary import ActivityType, Verb
 
 from ..extensions import db
-try:
-    from ..notifications.service import notify, register_kind
-except ImportError:  # TEMPORARY until the forums branch's notifications are merged
-    def register_kind(kind, message):
-        return None
-
-    def notify(recipient, kind, *, url, actor=None, **params):
-        return None
+from ..notifications.service import notify, register_kind
 from ..people.models import Department, EmploymentSpell, Role, User, UserRole, utcnow
 from ..people.service import ValidationError, is_latest_spell
 from .models import (
