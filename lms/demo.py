@@ -197,6 +197,9 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
             spell(user, dept, rng.choice(titles), manager, past(14, 3200))
         made += 1
     db.session.flush()
+    from .onboarding.demo import seed_demo as seed_onboarding
+
+    seed_onboarding(today, rng)
     return DemoResult(
         organisation=ORGANISATION,
         people=db.session.execute(select(func.count()).select_from(User)).scalar_one(),

@@ -302,11 +302,10 @@ def assign_onboarding(spell: EmploymentSpell, today: date | None = None) -> Onbo
     track = match_track(spell)
     if track is None:
         return None
-    plan = OnboardingPlan(
-        user_id=spell.user_id, spell_id=spell.id, track=track, starts_on=spell.hire_date,
-        cohort=get_or_create_cohort(spell.hire_date),
-    )
+    cohort = get_or_create_cohort(spell.hire_date)
     buddy = propose_buddy(spell, today)
+    plan = OnboardingPlan(user_id=spell.user_id, spell_id=spell.id, track=track, starts_on=spell.hire_date,
+                          cohort=cohort)
     if buddy is not None:
         plan.buddy_id, plan.buddy_status = buddy.id, BuddyStatus.proposed
     plan.tasks = [
