@@ -304,11 +304,8 @@ def assign_onboarding(spell: EmploymentSpell, today: date | None = None) -> Onbo
         return None
     cohort = get_or_create_cohort(spell.hire_date)
     buddy = propose_buddy(spell, today)
-    plan = OnboardingPlan(user_id=spell.user_id, spell_id=spell.id, track=track, starts_on=spell.hire_date,
-                          cohort=cohort)
-    if buddy is not None:
-        plan.buddy_id, plan.buddy_status = buddy.id, BuddyStatus.proposed
-    plan.tasks = [
+    # Everything is read before the plan exists, so no autoflush meets a half-built plan.
+    tasks = [
         PlanTask(
             track_task_id=t.id, phase=t.phase, area=t.area, owner=t.owner, title=t.title,
             description=t.description, due_on=spell.hire_date + timedelta(days=t.due_offset_days),
@@ -316,7 +313,11 @@ def assign_onboarding(spell: EmploymentSpell, today: date | None = None) -> Onbo
         )
         for t in track.tasks
     ]
-    plan.checkins = [CheckIn(day=d, due_on=spell.hire_date + timedelta(days=d)) for d in CHECKIN_DAYS]
+    plan = OnboardingPlan(
+        user_id=spell.user_id, spell_id=spell.id, track=track, starts_on=spell.hire_date, cohort=cohort,
+        buddy_id=buddy.id if buddy else None, buddy_status=BuddyStatus.proposed if buddy else None, tasks=tasks,
+        checkins=[CheckIn(day=d, due_on=spell.hire_date + timedelta(days=d)) for d in CHECKIN_DAYS],
+    )
     db.session.add(plan)
     db.session.flush()
     if spell.manager is not None and buddy is not None:
