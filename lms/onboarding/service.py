@@ -362,10 +362,10 @@ def set_buddy(plan: OnboardingPlan, buddy: User, by: User) -> OnboardingPlan:
         raise ValidationError(_l("A new hire cannot be their own buddy."), "buddy_id")
     if not buddy.is_active:
         raise ValidationError(_l("Choose an active colleague."), "buddy_id")
-    if plan.buddy_id != buddy.id or plan.buddy_status != BuddyStatus.confirmed:
-        plan.buddy_id = buddy.id
+    if plan.buddy is not buddy or plan.buddy_status != BuddyStatus.confirmed:
+        plan.buddy = buddy  # the relationship, not the id: a loaded `plan.buddy` must not go stale
         plan.buddy_status = BuddyStatus.confirmed
-        plan.buddy_confirmed_by_id = by.id
+        plan.buddy_confirmed_by = by
         plan.buddy_confirmed_at = utcnow()
         db.session.flush()
         notify(buddy, "onboarding.buddy_confirmed", url=_path("onboarding.plan_detail", plan_id=plan.id),
@@ -381,7 +381,7 @@ def complete_task(task: PlanTask, by: User) -> PlanTask:
     if task.completed_at is not None:
         return task
     task.completed_at = utcnow()
-    task.completed_by_id = by.id
+    task.completed_by = by
     db.session.flush()
     record(
         by, Verb.COMPLETED, task_iri(task), activity_name=task.title, activity_type=ActivityType.CHECKLIST_ITEM,
@@ -395,7 +395,7 @@ def complete_task(task: PlanTask, by: User) -> PlanTask:
 def reopen_task(task: PlanTask) -> PlanTask:
     """Undo a completion by mistake (the statement stays: the LRS is append-only)."""
     task.completed_at = None
-    task.completed_by_id = None
+    task.completed_by = None
     db.session.flush()
     return task
 
