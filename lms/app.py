@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from .onboarding.views import bp as onboarding_bp
     from .people.views import bp as people_bp
     from .notifications.views import bp as notifications_bp
+    from .forums.views import bp as forums_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(forums_bp)
     app.register_blueprint(onboarding_bp)
 
 

@@ -35,7 +35,7 @@ def _inject_unread_count():
             g.unread_notification_count = service.unread_count(current_user)
         return g.unread_notification_count
 
-    return {"unread_notification_count": unread_notification_count}
+    return {"unread_notification_count": unread_notification_count, "render_notification": service.render}
 
 
 def _page_arg() -> int:
@@ -59,7 +59,7 @@ def index():
     unread_only = request.args.get("unread") == "1"
     pagination = service.notifications_page(current_user, _page_arg(), PER_PAGE, unread_only=unread_only)
     return render_template(
-        "lms/notifications/index.html", pagination=pagination, unread_only=unread_only, render=service.render,
+        "lms/notifications/index.html", pagination=pagination, unread_only=unread_only,
     )
 
 

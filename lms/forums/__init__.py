@@ -1,0 +1,1 @@
+"""Forums: one per course, one per onboarding cohort, and open groups (mentors, topics)."""
