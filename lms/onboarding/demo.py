@@ -130,6 +130,24 @@ def _play_out(plan: OnboardingPlan, today: date, rng: random.Random, admin: User
             service.answer_checkin(checkin, rng.choice([3, 4, 4, 5, 5]), rng.choice(COMMENTS))
 
 
+def _welcome_thread(plan: OnboardingPlan, hr: User) -> None:
+    """HR opens the cohort forum with a welcome; another starter of the month answers."""
+    from ..forums import service as forums
+
+    forum = service.cohort_forum(plan.cohort)
+    if forum is None:
+        return
+    thread = forums.start_thread(
+        forum, hr, title="Welcome, new colleagues!",
+        body="Hello and welcome to everyone starting this month! Introduce yourself here: your name, your new "
+             "team and something you enjoy outside work. Questions before day one are welcome too.",
+    )
+    other = next((p for p in service.cohort_members(plan.cohort) if p.user_id != plan.user_id), None)
+    if other is not None:
+        forums.reply(thread, other.user, body=f"Hi all, I am {other.user.first_name} and I join "
+                                              f"{other.spell.department.name} as {other.spell.job_title}. See you soon!")
+
+
 def seed_demo(today: date, rng: random.Random) -> None:
     """Tracks, then plans for every future starter and for four people in their first 90 days."""
     engineering = db.session.execute(select(Department).where(Department.name == "Engineering")).scalar_one()
@@ -145,34 +163,35 @@ def seed_demo(today: date, rng: random.Random) -> None:
     if plan is not None:
         service.set_buddy(plan, mentor, plan.spell.manager or hr)
         _play_out(plan, today, rng, admin, hr)
+        _welcome_thread(plan, hr)
 
-    # People in their first 90 days: week 1, about day 30, day 60 and day 90.
-    stages = [("Platform", "Software Engineer", 3, "Oskar", "Nyberg"),
-              ("Customer Success", "Support Specialist", 27, "Leyla", "Aydin"),
-              ("Sales Denmark", "Account Executive", 52, "Rasmus", "Vestergaard"),
-              ("Warehouse Copenhagen", "Logistics Coordinator", 84, "Elin", "Haugen")]
-    for dept_name, title, days_in, first, last in stages:
-        dept = db.session.execute(select(Department).where(Department.name == dept_name)).scalar_one()
-        head = db.session.execute(
-            select(User).join(EmploymentSpell, EmploymentSpell.user_id == User.id)
-            .where(EmploymentSpell.department_id == dept.id, User.role_rows.any(UserRole.role == Role.manager))
-            .order_by(EmploymentSpell.hire_date).limit(1)
-        ).scalar_one()
-        email = f"{first}.{last}@fjordhavn.example".lower()
-        if db.session.execute(select(User.id).where(User.email == email)).first():
-            continue
-        user = User(email=email, first_name=first, last_name=last, is_active=True, employee_number=f"FH9{days_in:03d}")
-        user.set_roles({Role.employee})
-        start = today - timedelta(days=days_in)
-        spell = EmploymentSpell(department=dept, job_title=title, manager=head, hire_date=start)
-        user.spells.append(spell)
-        db.session.add(user)
+    # People in their first 90 days: week 1, about day 30, day 60 and day 90. They are colleagues the
+    # organisation already has (one spell, no leaving, no management role) whose start moves closer.
+    logins = {"newhire@fjordhavn.example", "employee@fjordhavn.example", "mentor@fjordhavn.example"}
+    candidates = db.session.execute(
+        select(EmploymentSpell).join(User, User.id == EmploymentSpell.user_id)
+        .where(EmploymentSpell.end_date.is_(None), EmploymentSpell.hire_date < today - timedelta(days=200),
+               EmploymentSpell.manager_id.is_not(None), User.is_active.is_(True), User.email.not_in(logins),
+               ~User.role_rows.any(UserRole.role.in_([Role.manager, Role.hr, Role.admin])),
+               ~User.spells.any(EmploymentSpell.end_date.is_not(None)))
+        .order_by(EmploymentSpell.id)
+    ).scalars().all()
+    used_departments: set[int] = set()
+    chosen: list[EmploymentSpell] = []
+    for spell in candidates:  # spread over departments when there are enough
+        if spell.department_id not in used_departments:
+            chosen.append(spell)
+            used_departments.add(spell.department_id)
+        if len(chosen) == 4:
+            break
+    for spell, days_in in zip(chosen, (3, 27, 52, 84)):
+        spell.hire_date = today - timedelta(days=days_in)
         db.session.flush()
         # The plan was assigned when HR recorded the hire, a month before the start.
-        plan = service.assign_onboarding(spell, today=start - timedelta(days=30))
+        plan = service.assign_onboarding(spell, today=spell.hire_date - timedelta(days=30))
         if plan is None:
             continue
         if plan.buddy is not None:
-            service.set_buddy(plan, plan.buddy, head)
+            service.set_buddy(plan, plan.buddy, spell.manager or hr)
         _play_out(plan, today, rng, admin, hr)
     db.session.flush()

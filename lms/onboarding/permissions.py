@@ -116,6 +116,25 @@ def can_view_cohort(user: User, cohort_id: int) -> bool:
     ).scalar()
 
 
+def visible_cohort_ids(user: User) -> list[int]:
+    """Every cohort whose forum the user may read, in one query (the forum list asks this in bulk)."""
+    from .models import Cohort
+
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if can_manage_onboarding(user):
+        return list(db.session.execute(select(Cohort.id)).scalars())
+    return list(db.session.execute(
+        select(OnboardingPlan.cohort_id).distinct()
+        .join(EmploymentSpell, EmploymentSpell.id == OnboardingPlan.spell_id)
+        .where(or_(
+            OnboardingPlan.user_id == user.id,
+            EmploymentSpell.manager_id == user.id,
+            (OnboardingPlan.buddy_id == user.id) & (OnboardingPlan.buddy_status == BuddyStatus.confirmed),
+        ))
+    ).scalars())
+
+
 def can_post_cohort(user: User, cohort_id: int) -> bool:
     """Members write (HR too, to welcome them); managers and buddies read along."""
     if not user.is_authenticated or not user.is_active:

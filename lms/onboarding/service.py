@@ -19,9 +19,12 @@ from xapi.emitter import record
 from xapi.vocabulary import ActivityType, Verb
 
 from ..extensions import db
+from ..forums.permissions import register_scope
+from ..forums.service import create_forum, forum_for
 from ..notifications.service import notify, register_kind
 from ..people.models import Department, EmploymentSpell, Role, User, UserRole, utcnow
 from ..people.service import ValidationError, is_latest_spell
+from . import permissions
 from .models import (
     ONBOARDING_DAYS,
     BuddyStatus,
@@ -219,10 +222,6 @@ def cohort_title(cohort: Cohort) -> str:
 
 def ensure_cohort_forum(cohort: Cohort):
     """The cohort's forum, created once (lms.forums owns forums; it looks them up by kind and id)."""
-    try:
-        from ..forums.service import create_forum, forum_for
-    except ImportError:  # lms.forums not in this tree yet
-        return None
     forum = forum_for(COHORT_FORUM_KIND, cohort.id)
     if forum is None:
         forum = create_forum(
@@ -233,11 +232,6 @@ def ensure_cohort_forum(cohort: Cohort):
 
 
 def cohort_forum(cohort: Cohort):
-    try:
-        from ..forums.service import forum_for
-    except ImportError:  # lms.forums not in this tree yet
-        return None
-
     return forum_for(COHORT_FORUM_KIND, cohort.id)
 
 
@@ -660,3 +654,10 @@ def cohort_members(cohort: Cohort) -> list[OnboardingPlan]:
         .options(joinedload(OnboardingPlan.user), joinedload(OnboardingPlan.spell).joinedload(EmploymentSpell.department))
         .order_by(OnboardingPlan.starts_on, User.last_name)
     ).scalars())
+
+
+# Who may read, write in and moderate a cohort's forum (lms.forums asks this scope).
+register_scope(
+    COHORT_FORUM_KIND, can_view=permissions.can_view_cohort, can_post=permissions.can_post_cohort,
+    can_moderate=permissions.can_moderate_cohort, visible_scope_ids=permissions.visible_cohort_ids,
+)

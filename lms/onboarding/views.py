@@ -59,7 +59,7 @@ def forum_url(forum) -> str | None:
     """Where the cohort forum lives in lms.forums (None while there is no forum)."""
     if forum is None:
         return None
-    return url_for("forums.forum_detail", forum_id=forum.id)
+    return url_for("forums.forum", forum_id=forum.id)
 
 
 @bp.before_app_request
