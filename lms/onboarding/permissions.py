@@ -25,6 +25,20 @@ def can_manage_onboarding(user: User) -> bool:
     return user.is_authenticated and user.has_role(Role.hr, Role.admin)
 
 
+def can_open_onboarding(user: User) -> bool:
+    """Show the Onboarding entry: to managers, HR and admins, and to people before or in their first 90 days."""
+    from datetime import date, timedelta
+
+    from .models import ONBOARDING_DAYS
+
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.manager, Role.hr, Role.admin):
+        return True
+    spell = user.current_spell
+    return spell is not None and spell.hire_date >= date.today() - timedelta(days=ONBOARDING_DAYS)
+
+
 def is_plan_manager(user: User, plan: OnboardingPlan) -> bool:
     return plan.spell.manager_id == user.id
 

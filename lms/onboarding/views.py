@@ -34,6 +34,7 @@ from .permissions import (
     can_answer_checkin,
     can_complete_task,
     can_manage_onboarding,
+    can_open_onboarding,
     can_reopen_task,
     can_set_buddy,
     can_view_checkins,
@@ -77,8 +78,8 @@ def keep_preboarding_on_welcome():
 
 
 @bp.app_context_processor
-def inject_labels():
-    return {"can_manage_onboarding": can_manage_onboarding}
+def inject_predicates():
+    return {"can_manage_onboarding": can_manage_onboarding, "can_open_onboarding": can_open_onboarding}
 
 
 def _labels() -> dict:

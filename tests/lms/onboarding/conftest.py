@@ -76,3 +76,17 @@ def plan_of():
         return plan
 
     return get
+
+
+@pytest.fixture
+def login(client):
+    """login(user): sign out whoever is signed in, then sign `user` in through the real form."""
+    from tests.conftest import PASSWORD
+
+    def do(user, password: str = PASSWORD):
+        client.post("/logout")
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return do
