@@ -26,7 +26,8 @@ def can_manage_onboarding(user: User) -> bool:
 
 
 def can_open_onboarding(user: User) -> bool:
-    """Show the Onboarding entry: to managers, HR and admins, and to people before or in their first 90 days."""
+    """Show the Onboarding entry: to managers, HR and admins, to people before or in their first 90 days,
+    and to the buddies of people in onboarding."""
     from datetime import date, timedelta
 
     from .models import ONBOARDING_DAYS
@@ -35,8 +36,15 @@ def can_open_onboarding(user: User) -> bool:
         return False
     if user.has_role(Role.manager, Role.hr, Role.admin):
         return True
+    today = date.today()
     spell = user.current_spell
-    return spell is not None and spell.hire_date >= date.today() - timedelta(days=ONBOARDING_DAYS)
+    if spell is not None and spell.hire_date >= today - timedelta(days=ONBOARDING_DAYS):
+        return True
+    # a confirmed buddy of someone in onboarding (one indexed lookup)
+    return db.session.execute(select(exists().where(
+        OnboardingPlan.buddy_id == user.id, OnboardingPlan.buddy_status == BuddyStatus.confirmed,
+        OnboardingPlan.starts_on >= today - timedelta(days=ONBOARDING_DAYS),
+    ))).scalar()
 
 
 def is_plan_manager(user: User, plan: OnboardingPlan) -> bool:
