@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from tincan import Activity, Context, ContextActivities, Result, Score
 
 from xapi.emitter import record
@@ -641,6 +641,16 @@ def manager_tasks(user: User, today: date | None = None) -> list[PlanTask]:
     return _open_tasks_owned(
         and_(PlanTask.owner == Owner.manager, EmploymentSpell.manager_id == user.id), today or date.today()
     )
+
+
+def dashboard_context(user: User, today: date | None = None) -> dict:
+    """Everything templates/lms/onboarding/_dashboard.html shows, for `{% include %}` on the home page."""
+    today = today or date.today()
+    return {
+        "onboarding": onboarding_summary(user, today),
+        "onboarding_team": team_onboarding(user, today) if user.has_role(Role.manager) else [],
+        "onboarding_buddy_tasks": buddy_tasks(user, today),
+    }
 
 
 def checkins_for(plan: OnboardingPlan) -> list[CheckIn]:
