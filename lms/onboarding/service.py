@@ -563,6 +563,8 @@ class TeamRow:
 
 def _plans_with_counts(where, today: date) -> list[TeamRow]:
     """Plans matching `where` with done/total/overdue counts computed in SQL (one query)."""
+    in_scope = and_(where, OnboardingPlan.starts_on >= today - timedelta(days=ONBOARDING_DAYS))
+    # counted only for the plans in scope, so the aggregate never scans every plan's tasks
     counts = (
         select(
             PlanTask.plan_id,
@@ -570,6 +572,9 @@ def _plans_with_counts(where, today: date) -> list[TeamRow]:
             func.count(PlanTask.completed_at).label("done"),
             func.sum(case((and_(PlanTask.completed_at.is_(None), PlanTask.due_on < today), 1), else_=0)).label("overdue"),
         )
+        .join(OnboardingPlan, OnboardingPlan.id == PlanTask.plan_id)
+        .join(EmploymentSpell, EmploymentSpell.id == OnboardingPlan.spell_id)
+        .where(in_scope)
         .group_by(PlanTask.plan_id)
         .subquery()
     )
@@ -578,7 +583,7 @@ def _plans_with_counts(where, today: date) -> list[TeamRow]:
         .join(EmploymentSpell, EmploymentSpell.id == OnboardingPlan.spell_id)
         .join(User, User.id == OnboardingPlan.user_id)
         .outerjoin(counts, counts.c.plan_id == OnboardingPlan.id)
-        .where(where, User.is_active.is_(True), OnboardingPlan.starts_on >= today - timedelta(days=ONBOARDING_DAYS))
+        .where(in_scope, User.is_active.is_(True))
         .options(joinedload(OnboardingPlan.user), joinedload(OnboardingPlan.buddy),
                  joinedload(OnboardingPlan.spell).joinedload(EmploymentSpell.department))
         .order_by(OnboardingPlan.starts_on, OnboardingPlan.id)
