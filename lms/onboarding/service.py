@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from tincan import Activity, Context, ContextActivities, Result, Score
 
@@ -202,8 +203,6 @@ def get_or_create_cohort(start: date) -> Cohort:
     cohort = db.session.execute(select(Cohort).where(Cohort.starts_on == first)).scalar_one_or_none()
     if cohort is None:
         # A savepoint, so a concurrent creator's row is found instead of failing the request.
-        from sqlalchemy.exc import IntegrityError
-
         try:
             with db.session.begin_nested():
                 cohort = Cohort(starts_on=first)
@@ -215,9 +214,8 @@ def get_or_create_cohort(start: date) -> Cohort:
 
 
 def cohort_title(cohort: Cohort) -> str:
-    from flask_babel import format_date
-
-    return str(_l("Starters of %(month)s", month=format_date(cohort.starts_on, "MMMM y")))
+    """E.g. "Starters of December 2026", in the current language."""
+    return _("Starters of %(month)s", month=format_date(cohort.starts_on, "MMMM y"))
 
 
 def ensure_cohort_forum(cohort: Cohort):
