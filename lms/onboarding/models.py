@@ -101,8 +101,6 @@ class OnboardingTrack(db.Model):
         back_populates="track", cascade="all, delete-orphan", order_by="(TrackPage.position, TrackPage.id)"
     )
 
-    __table_args__ = (Index("ix_onboarding_tracks_job_title", "job_title"),)
-
     def __repr__(self) -> str:
         return f"<OnboardingTrack {self.id} {self.name!r}>"
 

@@ -39,7 +39,6 @@ def upgrade():
     )
     with op.batch_alter_table('onboarding_tracks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_onboarding_tracks_department_id'), ['department_id'], unique=False)
-        batch_op.create_index('ix_onboarding_tracks_job_title', ['job_title'], unique=False)
 
     op.create_table('onboarding_plans',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -178,7 +177,6 @@ def downgrade():
 
     op.drop_table('onboarding_plans')
     with op.batch_alter_table('onboarding_tracks', schema=None) as batch_op:
-        batch_op.drop_index('ix_onboarding_tracks_job_title')
         batch_op.drop_index(batch_op.f('ix_onboarding_tracks_department_id'))
 
     op.drop_table('onboarding_tracks')
