@@ -50,6 +50,8 @@ COHORT_FORUM_KIND = "cohort"
 register_kind("onboarding.task_overdue", _l("Overdue onboarding task for %(new_hire)s: “%(task)s”"))
 register_kind("onboarding.checkin", _l("How is your start going? Tell us in the day %(day)s check-in."))
 register_kind("onboarding.buddy_proposed", _l("%(new_hire)s starts on %(date)s: please confirm their buddy."))
+register_kind("onboarding.checkin_answered",
+              _l("%(actor)s answered the day %(day)s check-in: %(rating)s of 5"))
 register_kind("onboarding.buddy_confirmed", _l("You are the onboarding buddy of %(new_hire)s."))
 
 
@@ -409,6 +411,11 @@ def answer_checkin(checkin: CheckIn, rating: int, comment: str) -> CheckIn:
                       completion=True),
         context=Context(context_activities=ContextActivities(parent=[Activity(id=plan_iri(checkin.plan))])),
     )
+    manager = checkin.plan.spell.manager
+    if manager is not None:
+        notify(manager, "onboarding.checkin_answered", actor=checkin.plan.user,
+               url=_path("onboarding.plan_detail", anchor="checkins", plan_id=checkin.plan_id),
+               day=checkin.day, rating=rating)
     return checkin
 
 

@@ -164,6 +164,8 @@ def test_a_checkin_answer_is_stored_and_recorded_as_answered(db, app, org, hire,
     assert full["result"]["score"]["raw"] == 4 and full["result"]["response"] == "A map of who does what"
     with pytest.raises(ValidationError):
         service.answer_checkin(checkin, 3, "again")
+    [told] = _notifications(db, "onboarding.checkin_answered")
+    assert told.recipient_id == org["manager"].id and told.params["rating"] == "4"
 
 
 def _notifications(db, kind):
