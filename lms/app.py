@@ -118,6 +118,7 @@ def init_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .core.views import bp as core_bp
+    from .onboarding.views import bp as onboarding_bp
     from .people.views import bp as people_bp
     from .notifications.views import bp as notifications_bp
     from .forums.views import bp as forums_bp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(forums_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(onboarding_bp)
 
 
 def register_cli(app: Flask) -> None:

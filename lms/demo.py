@@ -203,6 +203,9 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
     from .forums.demo import seed_demo as seed_forums
 
     seed_forums(today, rng)
+    from .onboarding.demo import seed_demo as seed_onboarding
+
+    seed_onboarding(today, rng)
     return DemoResult(
         organisation=ORGANISATION,
         people=db.session.execute(select(func.count()).select_from(User)).scalar_one(),

@@ -251,6 +251,9 @@ def add_spell(user: User, data: SpellData) -> EmploymentSpell:
     db.session.add(spell)
     db.session.flush()
     db.session.refresh(user, ["spells"])
+    from ..onboarding.service import assign_onboarding  # local: onboarding builds on people
+
+    assign_onboarding(spell)  # a future starter gets the matching onboarding track
     return spell
 
 
@@ -259,6 +262,9 @@ def update_spell(spell: EmploymentSpell, data: SpellData) -> EmploymentSpell:
     for key, value in data.__dict__.items():
         setattr(spell, key, value)
     db.session.flush()
+    from ..onboarding.service import assign_onboarding  # local: onboarding builds on people
+
+    assign_onboarding(spell)  # a new or moved future start date (re)schedules onboarding
     return spell
 
 

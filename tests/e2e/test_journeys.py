@@ -12,12 +12,12 @@ from tests.e2e.conftest import screenshot
 ROLE_EMAIL = {role.replace(" ", "_"): email for role, email, _f, _l in DEMO_LOGINS}
 # Pages each role reaches from its navigation (by role-aware links).
 NAV = {
-    "new_hire": ["/", "/me"],
+    "new_hire": ["/", "/me", "/onboarding/"],
     "employee": ["/", "/me", "/courses"],
-    "mentor": ["/", "/me", "/courses"],
-    "manager": ["/", "/me", "/team", "/courses"],
-    "hr": ["/", "/me", "/team", "/people", "/departments", "/audit", "/admin/lrs/packages", "/courses"],
-    "admin": ["/", "/me", "/people", "/departments", "/audit", "/admin/lrs/packages", "/admin/lrs/statements",
+    "mentor": ["/", "/me", "/onboarding/", "/courses"],  # the new hire's buddy
+    "manager": ["/", "/me", "/team", "/onboarding/", "/courses"],
+    "hr": ["/", "/me", "/team", "/onboarding/", "/people", "/departments", "/audit", "/admin/lrs/packages", "/courses"],
+    "admin": ["/", "/me", "/onboarding/", "/people", "/departments", "/audit", "/admin/lrs/packages", "/admin/lrs/statements",
               "/admin/lrs/credentials", "/admin/system", "/courses"],
 }
 # Pages every signed-in person reaches from the main navigation.

@@ -12,7 +12,8 @@ PAGES = [
 
 ALLOWED = {
     "employee": {"/", "/me", "/password/change", "/people/{me}"},
-    "new_hire": {"/", "/me", "/password/change", "/people/{me}"},
+    # before day one: only the profile and password; everything else goes to the pre-boarding welcome
+    "new_hire": {"/me", "/password/change"},
     "mentor": {"/", "/me", "/password/change", "/people/{me}"},
     "manager": {"/", "/me", "/password/change", "/people/{me}", "/people/{report}", "/team"},
     "hr": set(PAGES) - {"/team", "/admin/system", "/people/{report}/edit"} | {"/people/{report}/edit"},
@@ -61,7 +62,8 @@ def test_each_role_opens_exactly_its_pages(client, login, world, role):
     outcome = {}
     for page in PAGES:
         outcome[page] = client.get(_url(page, world, me)).status_code
-    expected = {page: 200 if page in ALLOWED[role] else 403 for page in PAGES}
+    denied = 302 if role == "new_hire" else 403  # the pre-boarding guard redirects to the welcome page
+    expected = {page: 200 if page in ALLOWED[role] else denied for page in PAGES}
     assert outcome == expected
 
 
