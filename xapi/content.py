@@ -131,9 +131,10 @@ def import_package(upload: IO[bytes], uploaded_by_id: int | None, title: str | N
     return package
 
 
-def launch_url(package: ContentPackage, user, base_url: str, file_url: str) -> str:
-    """The launch file's URL with Tin Can launch parameters and a fresh, limited credential."""
-    registration = str(uuid.uuid4())
+def launch_url(package: ContentPackage, user, base_url: str, file_url: str, registration: str | None = None) -> str:
+    """The launch file's URL with Tin Can launch parameters and a fresh credential limited to this
+    learner and `registration` (a course enrolment's, or a new one for a stand-alone launch)."""
+    registration = registration or str(uuid.uuid4())
     actor = {"objectType": "Agent", "name": user.full_name, "mbox": f"mailto:{user.email}"}
     credential, secret = create_credential(
         f"Launch of {package.title} for {user.email}"[:120], LAUNCH_SCOPES,

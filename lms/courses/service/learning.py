@@ -269,32 +269,13 @@ def outcome_of(attempt: QuizAttempt) -> QuizOutcome:
 def launch_package(enrolment: Enrolment, module: CourseModule, base_url: str, file_url: str) -> str:
     """The launch URL of the module's package with a short-lived credential bound to this learner
     and this enrolment's registration, so the package's statements land on the enrolment."""
-    import base64
-    import json
-    from urllib.parse import urlencode
-
-    from xapi.agents import ifi_key
-    from xapi.auth import create_credential
-    from xapi.content import LAUNCH_LIFETIME, LAUNCH_SCOPES
+    from xapi.content import launch_url
 
     if module.kind != ModuleKind.xapi or module.package is None:
         raise ValidationError(_l("This module has no package to launch."))
     open_module(enrolment, module)
     record_module(enrolment, module, Verb.LAUNCHED)
-    user, package = enrolment.user, module.package
-    actor = {"objectType": "Agent", "name": user.full_name, "mbox": f"mailto:{user.email}"}
-    credential, secret = create_credential(
-        f"Launch of {package.title} for {user.email}"[:120], LAUNCH_SCOPES, expires_in=LAUNCH_LIFETIME,
-        actor_ifi=ifi_key(actor), registration=enrolment.registration, user_id=user.id,
-    )
-    query = urlencode({
-        "endpoint": f"{base_url}/xapi/",
-        "auth": "Basic " + base64.b64encode(f"{credential.key}:{secret}".encode()).decode(),
-        "actor": json.dumps(actor, separators=(",", ":")),
-        "registration": enrolment.registration,
-        "activity_id": package.activity_id,
-    })
-    return f"{file_url}?{query}"
+    return launch_url(module.package, enrolment.user, base_url, file_url, registration=enrolment.registration)
 
 
 _PACKAGE_DONE_VERBS = (Verb.COMPLETED[0], Verb.PASSED[0])

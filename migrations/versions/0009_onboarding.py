@@ -1,7 +1,7 @@
 """onboarding: tracks, plans, tasks, cohorts, check-ins
 
-Revision ID: 0008_onboarding
-Revises: 0007_forums
+Revision ID: 0009_onboarding
+Revises: 0008_courses
 Create Date: 2026-11-23 02:32:48.927459
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_onboarding'
-down_revision = '0007_forums'  # contract: 0005_packages; chained after the merged forums migration
+revision = '0009_onboarding'
+down_revision = '0008_courses'
 branch_labels = None
 depends_on = None
 
