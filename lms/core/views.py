@@ -16,6 +16,7 @@ from ..people.forms import ProfileForm
 from ..people.models import Department, EmploymentSpell, Role, User
 from ..auth.views import safe_next
 from ..people.permissions import can_manage_people, can_view_system
+from .dashboard import render_panels
 from .models import WorkerHeartbeat
 
 bp = Blueprint("core", __name__)
@@ -28,12 +29,11 @@ def index():
     today = date.today()
     spell = current_user.current_spell
     ctx: dict = {"spell": spell, "today": today}
-    if spell and spell.hire_date > today:
-        ctx["days_to_start"] = (spell.hire_date - today).days
     if current_user.has_role(Role.manager):
         ctx["reports"] = people.direct_reports(current_user)
     if can_manage_people(current_user):
         ctx["org"] = _org_figures(today)
+    ctx["panels"] = render_panels(current_user, today)
     return render_template("lms/core/index.html", **ctx)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.pagination import paginate_rows
+from ..core.dashboard import register_panel
 from ..extensions import db
 from ..people.forms import role_labels
 from ..people.models import Role, User
@@ -45,6 +46,19 @@ from .models import (
 from .service import CourseData, ModuleData, OptionData
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
+
+
+def _dashboard(user: User, today) -> dict | None:
+    """My courses on the home page, and for managers the team's overdue ones (nothing before day one)."""
+    if user.is_preboarding(today):
+        return None
+    return {
+        "course_summary": service.learner_summary(user, today),
+        "course_team_overdue": service.team_overdue(user, today) if user.has_role(Role.manager) else [],
+    }
+
+
+register_panel("courses", "lms/courses/_dashboard.html", _dashboard, order=20)
 PER_PAGE = 12
 
 

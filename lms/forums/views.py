@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core.dashboard import register_panel
 from ..extensions import db
 from ..notifications import service as notifications
 from . import permissions, service
@@ -15,6 +16,9 @@ from .forms import EditPostForm, GroupForm, ReplyForm, ReportForm, ThreadForm
 from .models import Forum, ForumPost, ForumThread, PostReport
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
+
+register_panel("forums", "lms/forums/_dashboard.html",
+               lambda user, today: {"forum_summary": service.dashboard_summary(user)}, order=40)
 
 
 @bp.app_context_processor

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core.pagination import paginate_rows
+from ..core.dashboard import register_panel
 from ..extensions import db
 from ..people.models import EmploymentSpell, User
 from ..people.service import department_tree
@@ -44,6 +45,15 @@ from .permissions import (
 )
 
 bp = Blueprint("onboarding", __name__, url_prefix="/onboarding")
+
+
+def _dashboard(user, today) -> dict | None:
+    """The new hire's plan, a manager's new hires and a buddy's tasks on the home page."""
+    context = service.dashboard_context(user, today)
+    return context if any(context.values()) else None
+
+
+register_panel("onboarding", "lms/onboarding/_dashboard.html", _dashboard, order=10)
 PER_PAGE = 25
 
 
