@@ -12,11 +12,15 @@ from __future__ import annotations
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
 from xapi.emitter import subscribe
 
 from ...extensions import db
-from ...people.models import User
-from ..models import Course
+from ...forums.permissions import register_scope
+from ...notifications.service import register_kind
+from ...people.models import Role, User
+from ..models import Course, CourseStatus, course_authors
+from ..permissions import can_edit_course as _can_edit, can_view_course as _can_view
 from .authoring import (
     DURATION_FILTERS,
     CourseData,
@@ -118,22 +122,25 @@ def _may_post_in_course_forum(user: User, course: Course) -> bool:
     return can_edit_course(user, course) or find_enrolment(user, course) is not None
 
 
-try:  # the course forum: anyone who sees the course reads it, its learners post, its authors moderate
-    from lms.forums.permissions import register_scope
-except ImportError:  # pragma: no cover - depends on what is merged
-    pass
-else:
-    from ..permissions import can_edit_course as _can_edit, can_view_course as _can_view
+def _visible_course_ids(user: User) -> list[int]:
+    """Every course whose forum `user` may read, in one query (forum lists and search use it)."""
+    from ..permissions import _is_hr, _is_learner
 
-    register_scope("course", can_view=_course_forum_access(_can_view),
-                   can_post=_course_forum_access(_may_post_in_course_forum),
-                   can_moderate=_course_forum_access(_can_edit))
+    if not _is_learner(user):
+        return []
+    query = select(Course.id)
+    if not _is_hr(user):
+        authored = select(course_authors.c.course_id).where(course_authors.c.user_id == user.id)
+        published = Course.status == CourseStatus.published
+        query = query.where(or_(published, Course.id.in_(authored)) if user.has_role(Role.author) else published)
+    return list(db.session.execute(query).scalars())
 
-try:  # notifications arrive with the forums work; until then sign-off requests are only listed
-    from lms.notifications.service import register_kind
-except ImportError:  # pragma: no cover - depends on what is merged
-    pass
-else:
-    register_kind("course.task_submitted", _l("%(actor)s handed in “%(task)s” in “%(course)s” for sign-off"))
-    register_kind("course.task_signed_off", _l("%(actor)s signed off “%(task)s”"))
-    register_kind("course.assigned", _l("%(actor)s enrolled you in “%(course)s”"))
+
+# The course forum: anyone who sees the course reads it, its learners post, its authors moderate.
+register_scope("course", can_view=_course_forum_access(_can_view),
+               can_post=_course_forum_access(_may_post_in_course_forum),
+               can_moderate=_course_forum_access(_can_edit), visible_scope_ids=_visible_course_ids)
+
+register_kind("course.task_submitted", _l("%(actor)s handed in “%(task)s” in “%(course)s” for sign-off"))
+register_kind("course.task_signed_off", _l("%(actor)s signed off “%(task)s”"))
+register_kind("course.assigned", _l("%(actor)s enrolled you in “%(course)s”"))

@@ -133,11 +133,9 @@ def unpublish(course: Course) -> None:
 
 
 def ensure_course_forum(course: Course):
-    """The course's forum, made on first publication, when the forums package is installed."""
-    try:
-        from lms.forums import service as forums
-    except ImportError:
-        return None
+    """The course's forum, made on first publication."""
+    from lms.forums import service as forums
+
     return forums.forum_for("course", course.id) or forums.create_forum(
         "course", title=course.title, scope_id=course.id, description=course.summary[:500]
     )

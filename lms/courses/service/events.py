@@ -87,11 +87,9 @@ def record_module(enrolment: Enrolment, module: CourseModule, verb: tuple[str, s
 
 
 def notify(recipient: User, kind: str, *, url: str, actor: User | None = None, **params) -> None:
-    """Tell someone through the notification centre, once that package is installed."""
-    try:
-        from lms.notifications.service import notify as send
-    except ImportError:
-        return
+    """Tell someone through the notification centre."""
+    from lms.notifications.service import notify as send
+
     send(recipient, kind, url=url, actor=actor, **params)
 
 

@@ -314,3 +314,19 @@ def test_editing_a_question_keeps_earlier_attempts_readable(db, create_user, mak
     service.save_question(quiz, first, QuestionKind.true_false, "Typed links are safe.", [
         service.OptionData("True", True), service.OptionData("False", False)])
     assert len(first.options) == 2
+
+
+def test_course_forums_are_listed_only_where_the_course_is_visible(db, create_user, make_course):
+    from lms.forums.service import create_forum, visible_forum_ids
+
+    author = create_user("author")
+    published = make_course(author)
+    draft = make_course(author, publish=False, title="Not yet")
+    draft_forum = create_forum("course", title="Not yet", scope_id=draft.id)
+    published_forum = service.ensure_course_forum(published)  # made on publication; asking again returns it
+    learner, hr = create_user(), create_user("hr")
+    db.session.flush()
+
+    assert published_forum.id in visible_forum_ids(learner) and draft_forum.id not in visible_forum_ids(learner)
+    assert {published_forum.id, draft_forum.id} <= set(visible_forum_ids(author))
+    assert {published_forum.id, draft_forum.id} <= set(visible_forum_ids(hr))
