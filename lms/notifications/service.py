@@ -149,6 +149,14 @@ def mark_read_for_path(user: User, path: str) -> int:
     return result.rowcount
 
 
+def mark_all_emailed() -> int:
+    """Treat every notification not e-mailed yet as e-mailed (for seeded history); returns how many."""
+    return db.session.execute(
+        update(Notification).where(Notification.emailed_at.is_(None)).values(emailed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 # --- e-mail choice -----------------------------------------------------------------------------
 
 

@@ -43,7 +43,7 @@ def test_thread_reply_with_mention_reaches_the_author(browser, page, live_server
 
     # Mads sees the notification in the header, in the centre, and follows it to the reply.
     page.goto(live_server + "/")
-    badge = page.locator("header .tag-new")
+    badge = page.locator(".site-header .tag-new")
     assert int(re.match(r"\d+", badge.inner_text()).group()) >= 1
     page.click("header >> text=Notifications")
     item = page.locator("article.notification", has_text="Which linter do you use for SQL?").first

@@ -10,7 +10,7 @@ MANAGER = "manager@fjordhavn.example"
 
 
 def test_a_new_hire_before_day_one_reads_the_welcome_and_posts_in_the_cohort_forum(page, live_server):
-    sign_in(page, live_server, NEW_HIRE)
+    sign_in(page, live_server, NEW_HIRE, "en")
     # Signing in lands on the pre-boarding page, not the home page.
     assert page.url.endswith("/onboarding/welcome")
     assert page.locator("h1").inner_text().startswith("Welcome, Freja")
@@ -50,7 +50,7 @@ def test_the_welcome_fits_a_phone(browser, live_server):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        sign_in(page, live_server, NEW_HIRE)
+        sign_in(page, live_server, NEW_HIRE, "en")
         assert page.url.endswith("/onboarding/welcome")
         # The page's own content (the shared header is checked by the layout's tests).
         assert page.evaluate("document.querySelector('main').scrollWidth") <= 390
@@ -60,7 +60,7 @@ def test_the_welcome_fits_a_phone(browser, live_server):
 
 
 def test_the_manager_sees_the_new_hire_and_ticks_off_a_task(page, live_server):
-    sign_in(page, live_server, MANAGER)
+    sign_in(page, live_server, MANAGER, "en")
     page.goto(live_server + "/onboarding/")
     page.get_by_role("link", name="Freja Lindqvist").first.click()
     page.wait_for_load_state()

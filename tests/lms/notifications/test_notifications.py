@@ -145,7 +145,7 @@ def test_digest_is_sent_once_per_day_and_never_repeats_notifications(db, create_
     mails = outbox()
     assert len(mails) == 1
     body = mails[0].get_content()
-    assert "Hej Alice" in body and "“One”" in body and "“Two”" in body
+    assert "Hej Alice" in body and "”One”" in body and "”Two”" in body  # Swedish quotation marks
     # Tomorrow's run has nothing new to say about the same notifications.
     tomorrow = (utcnow().date() + timedelta(days=1)).isoformat()
     assert send_digest(alice.id, tomorrow) is False
@@ -154,7 +154,7 @@ def test_digest_is_sent_once_per_day_and_never_repeats_notifications(db, create_
     _notify(alice, bob, thread="Three")
     assert send_digest(alice.id, tomorrow) is True
     last = outbox()[-1].get_content()
-    assert "“Three”" in last and "“One”" not in last
+    assert "”Three”" in last and "One" not in last
     assert db.session.execute(select(func.count()).select_from(NotificationDigest)).scalar_one() == 2
 
 
