@@ -33,6 +33,23 @@ class Forum(db.Model):
     def __repr__(self) -> str:
         return f"<Forum {self.id} {self.kind}:{self.scope_id} {self.title!r}>"
 
+    def _described(self) -> tuple[str, str] | None:
+        from .permissions import scope_for
+
+        scope = scope_for(self.kind)
+        return scope.describe(self.scope_id) if scope and scope.describe else None
+
+    @property
+    def display_title(self) -> str:
+        """The title to show: the scope's, in the reader's language, where it gives one."""
+        described = self._described()
+        return described[0] if described else self.title
+
+    @property
+    def display_description(self) -> str:
+        described = self._described()
+        return described[1] if described else self.description
+
 
 class ForumThread(db.Model):
     """A conversation in a forum; its first post is the question or opening message."""

@@ -28,6 +28,9 @@ class Scope:
     can_moderate: Callable[[User, int | None], bool]
     #: optional bulk form of can_view: the scope ids the user may see (avoids one check per forum)
     visible_scope_ids: Callable[[User], Iterable[int]] | None = None
+    #: optional: the forum's title and description in the reader's language, from its scope
+    #: (a cohort's forum is named after its month in every language)
+    describe: Callable[[int | None], tuple[str, str] | None] | None = None
 
 
 _SCOPES: dict[str, Scope] = {}
@@ -35,9 +38,10 @@ _SCOPES: dict[str, Scope] = {}
 
 def register_scope(kind: str, *, can_view: Callable[[User, int], bool], can_post: Callable[[User, int], bool],
                    can_moderate: Callable[[User, int], bool],
-                   visible_scope_ids: Callable[[User], Iterable[int]] | None = None) -> None:
+                   visible_scope_ids: Callable[[User], Iterable[int]] | None = None,
+                   describe: Callable[[int | None], tuple[str, str] | None] | None = None) -> None:
     """Declare who may see, post in and moderate forums of `kind` (called at import time)."""
-    _SCOPES[kind] = Scope(can_view, can_post, can_moderate, visible_scope_ids)
+    _SCOPES[kind] = Scope(can_view, can_post, can_moderate, visible_scope_ids, describe)
 
 
 def scope_for(kind: str) -> Scope | None:

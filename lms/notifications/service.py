@@ -6,9 +6,9 @@ their own transaction; the e-mail goes out by Celery after that transaction comm
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from flask_babel import LazyString, gettext as _
+from flask_babel import LazyString, format_date, gettext as _
 from sqlalchemy import distinct, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -47,8 +47,26 @@ def render(notification: Notification) -> str:
     if message is None:  # a kind whose code is gone: still show something useful
         return _("You have a new notification.")
     params = _Params(notification.params or {})
+    for key in filter(None, params.pop(_DATES_KEY, "").split(",")):
+        try:
+            params[key] = format_date(date.fromisoformat(params[key]), "medium")
+        except (KeyError, ValueError):
+            pass
     params["actor"] = notification.actor.full_name if notification.actor else _("Fasthold")
     return str(message) % params
+
+
+#: params key listing which other params are dates, shown in the reader's format
+_DATES_KEY = "_dates"
+
+
+def _stored_params(params: dict) -> dict:
+    """Params as strings; dates kept as ISO text and named, so each reader sees them in their locale."""
+    stored = {key: value.isoformat() if isinstance(value, date) else str(value) for key, value in params.items()}
+    dates = sorted(key for key, value in params.items() if isinstance(value, date) and not isinstance(value, datetime))
+    if dates:
+        stored[_DATES_KEY] = ",".join(dates)
+    return stored
 
 
 def _is_local_path(url: str) -> bool:
@@ -70,7 +88,7 @@ def notify(recipient: User, kind: str, *, url: str, actor: User | None = None, *
         return None
     notification = Notification(
         recipient=recipient, actor=actor, kind=kind, url=url,
-        params={key: str(value) for key, value in params.items()},
+        params=_stored_params(params),
     )
     db.session.add(notification)
     db.session.flush()

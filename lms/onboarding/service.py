@@ -220,13 +220,23 @@ def cohort_title(cohort: Cohort) -> str:
     return _("Starters of %(month)s", month=format_date(cohort.starts_on, "MMMM y"))
 
 
+def _cohort_forum_description() -> str:
+    return _("Say hello to the people who start around the same time as you.")
+
+
+def _describe_cohort_forum(cohort_id: int | None) -> tuple[str, str] | None:
+    """A cohort forum's title and description in the reader's language."""
+    cohort = db.session.get(Cohort, cohort_id) if cohort_id is not None else None
+    return (cohort_title(cohort), _cohort_forum_description()) if cohort else None
+
+
 def ensure_cohort_forum(cohort: Cohort):
     """The cohort's forum, created once (lms.forums owns forums; it looks them up by kind and id)."""
     forum = forum_for(COHORT_FORUM_KIND, cohort.id)
     if forum is None:
         forum = create_forum(
             COHORT_FORUM_KIND, title=cohort_title(cohort), scope_id=cohort.id,
-            description=str(_l("Say hello to the people who start around the same time as you.")),
+            description=_cohort_forum_description(),
         )
     return forum
 
@@ -316,7 +326,7 @@ def assign_onboarding(spell: EmploymentSpell, today: date | None = None) -> Onbo
     db.session.flush()
     if spell.manager is not None and buddy is not None:
         notify(spell.manager, "onboarding.buddy_proposed", url=_path("onboarding.plan_detail", plan_id=plan.id),
-               new_hire=spell.user.full_name, date=spell.hire_date.isoformat())
+               new_hire=spell.user.full_name, date=spell.hire_date)
     return plan
 
 
@@ -680,4 +690,5 @@ def cohort_members(cohort: Cohort) -> list[OnboardingPlan]:
 register_scope(
     COHORT_FORUM_KIND, can_view=permissions.can_view_cohort, can_post=permissions.can_post_cohort,
     can_moderate=permissions.can_moderate_cohort, visible_scope_ids=permissions.visible_cohort_ids,
+    describe=_describe_cohort_forum,
 )

@@ -29,6 +29,20 @@ def test_notify_adds_a_row_rendered_in_the_viewers_language(db, app, create_user
             assert service.render(n) == f"{bob.full_name} replied to “Lunch?”"
 
 
+def test_dates_in_a_notification_are_shown_in_the_readers_format(db, app, create_user):
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    service.register_kind("test.starts", "%(new_hire)s starts on %(date)s")
+    n = service.notify(create_user(), "test.starts", url="/onboarding/", new_hire="Freja", date=date(2026, 12, 25))
+    with app.test_request_context():
+        with force_locale("en"):
+            assert service.render(n) == "Freja starts on Dec 25, 2026"
+        with force_locale("da"):
+            assert service.render(n) == "Freja starts on 25. dec. 2026"
+
+
 def test_the_actor_is_never_notified_of_their_own_action(db, create_user, sent_tasks):
     alice = create_user()
     assert _notify(alice, alice) is None

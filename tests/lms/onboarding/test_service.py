@@ -228,3 +228,23 @@ def test_a_task_offset_must_fit_its_phase(db, org):
         service.save_track_task(TrackTask(track=org["track"]), title="x", phase=Phase.preboarding,
                                 area=Area.social, owner=Owner.hr, due_offset_days=3, position=0, description="")
     assert err.value.field == "due_offset_days"
+
+
+def test_a_cohort_forum_is_named_in_the_readers_language(app, db, create_user):
+    from datetime import date, timedelta
+
+    from flask_babel import force_locale
+
+    from lms.onboarding import service
+    from lms.onboarding.models import Cohort
+
+    cohort = Cohort(starts_on=date(2026, 12, 1))
+    db.session.add(cohort)
+    db.session.flush()
+    forum = service.ensure_cohort_forum(cohort)
+    with app.test_request_context():
+        with force_locale("da"):
+            assert forum.display_title == "Nye medarbejdere i december 2026"
+            assert forum.display_description.startswith("Sig hej til de personer")
+        with force_locale("en"):
+            assert forum.display_title == "Starters of December 2026"
