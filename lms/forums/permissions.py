@@ -31,6 +31,8 @@ class Scope:
     #: optional: the forum's title and description in the reader's language, from its scope
     #: (a cohort's forum is named after its month in every language)
     describe: Callable[[int | None], tuple[str, str] | None] | None = None
+    #: optional bulk form of can_moderate: the scope ids the user moderates
+    moderated_scope_ids: Callable[[User], Iterable[int]] | None = None
 
 
 _SCOPES: dict[str, Scope] = {}
@@ -39,9 +41,10 @@ _SCOPES: dict[str, Scope] = {}
 def register_scope(kind: str, *, can_view: Callable[[User, int], bool], can_post: Callable[[User, int], bool],
                    can_moderate: Callable[[User, int], bool],
                    visible_scope_ids: Callable[[User], Iterable[int]] | None = None,
-                   describe: Callable[[int | None], tuple[str, str] | None] | None = None) -> None:
+                   describe: Callable[[int | None], tuple[str, str] | None] | None = None,
+                   moderated_scope_ids: Callable[[User], Iterable[int]] | None = None) -> None:
     """Declare who may see, post in and moderate forums of `kind` (called at import time)."""
-    _SCOPES[kind] = Scope(can_view, can_post, can_moderate, visible_scope_ids, describe)
+    _SCOPES[kind] = Scope(can_view, can_post, can_moderate, visible_scope_ids, describe, moderated_scope_ids)
 
 
 def scope_for(kind: str) -> Scope | None:

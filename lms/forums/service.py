@@ -560,7 +560,18 @@ def resolve_report(report: PostReport, by: User, resolution: str) -> PostReport:
 
 def moderates_anything(user: User) -> bool:
     """Whether the report queue is worth showing to the user."""
-    return any(permissions.can_moderate_forum(user, f) for f in _forums_by_ids(visible_forum_ids(user)))
+    by_kind: dict[str, list[Forum]] = {}
+    for forum in _forums_by_ids(visible_forum_ids(user)):
+        by_kind.setdefault(forum.kind, []).append(forum)
+    for kind, forums in by_kind.items():
+        scope = permissions.scope_for(kind)
+        if scope is not None and scope.moderated_scope_ids is not None:
+            moderated = set(scope.moderated_scope_ids(user))  # one query instead of one per forum
+            if any(f.scope_id in moderated for f in forums):
+                return True
+        elif any(permissions.can_moderate_forum(user, f) for f in forums):
+            return True
+    return False
 
 
 def _forums_by_ids(ids: list[int]) -> list[Forum]:

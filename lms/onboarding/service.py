@@ -691,4 +691,5 @@ register_scope(
     COHORT_FORUM_KIND, can_view=permissions.can_view_cohort, can_post=permissions.can_post_cohort,
     can_moderate=permissions.can_moderate_cohort, visible_scope_ids=permissions.visible_cohort_ids,
     describe=_describe_cohort_forum,
+    moderated_scope_ids=lambda user: permissions.visible_cohort_ids(user) if permissions.can_manage_onboarding(user) else [],
 )

@@ -136,10 +136,24 @@ def _visible_course_ids(user: User) -> list[int]:
     return list(db.session.execute(query).scalars())
 
 
+def _moderated_course_ids(user: User) -> list[int]:
+    """Courses whose forums `user` moderates: every course for HR, their own for authors."""
+    from ..permissions import _is_hr, _is_learner
+
+    if not _is_learner(user):
+        return []
+    if _is_hr(user):
+        return list(db.session.execute(select(Course.id)).scalars())
+    if not user.has_role(Role.author):
+        return []
+    return list(db.session.execute(select(course_authors.c.course_id).where(course_authors.c.user_id == user.id)).scalars())
+
+
 # The course forum: anyone who sees the course reads it, its learners post, its authors moderate.
 register_scope("course", can_view=_course_forum_access(_can_view),
                can_post=_course_forum_access(_may_post_in_course_forum),
-               can_moderate=_course_forum_access(_can_edit), visible_scope_ids=_visible_course_ids)
+               can_moderate=_course_forum_access(_can_edit), visible_scope_ids=_visible_course_ids,
+               moderated_scope_ids=_moderated_course_ids)
 
 register_kind("course.task_submitted", _l("%(actor)s handed in “%(task)s” in “%(course)s” for sign-off"))
 register_kind("course.task_signed_off", _l("%(actor)s signed off “%(task)s”"))

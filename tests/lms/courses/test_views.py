@@ -457,3 +457,22 @@ def test_rules_are_applied_hourly_by_celery_beat(app):
     entry = schedule["courses-apply-enrolment-rules"]
     assert entry["task"] == "courses.apply_enrolment_rules" and isinstance(entry["schedule"], crontab)
     assert "heartbeat" in schedule  # the core schedule is kept
+
+
+def test_forum_index_and_home_do_not_grow_queries_with_course_forums(client, login, create_user, make_course, db):
+    from tests.lms.forums.test_views import _count_queries
+
+    author = create_user("author")
+    me = create_user()
+    login(me)
+
+    def publish(n):
+        for i in range(n):
+            service.ensure_course_forum(make_course(author, quiz=False, title=f"Course {i}"))
+        db.session.flush()
+
+    publish(2)
+    few = (_count_queries(db, client, "/forums"), _count_queries(db, client, "/"))
+    publish(8)
+    many = (_count_queries(db, client, "/forums"), _count_queries(db, client, "/"))
+    assert many == few
