@@ -225,11 +225,13 @@ def main() -> None:
             rng = random.Random(time.time_ns())
             bodies = [json.dumps([make_statement(rng) for _ in range(args.batch)]).encode()
                       for _ in range(args.ingest // args.batch)]
-            server_pids = pids_of("-g", str(os.getpgid(server.pid)))
-            pg_pids = pids_of("-u", "postgres")
-            before = cpu_seconds(server_pids), cpu_seconds(pg_pids), time.process_time()
+            group = str(os.getpgid(server.pid))
+            # Per process, so PostgreSQL backends that connect during the run count from zero.
+            before = {pid: cpu_seconds([pid]) for pid in pids_of("-g", group) + pids_of("-u", "postgres")}
+            client_before = time.process_time()
             done, elapsed, errors = post_all(args.port, auth, iter(bodies), args.clients)
-            used = [b - a for a, b in zip(before, (cpu_seconds(server_pids), cpu_seconds(pg_pids), time.process_time()))]
+            used = [sum(cpu_seconds([pid]) - before.get(pid, 0.0) for pid in pids_of(*which))
+                    for which in (("-g", group), ("-u", "postgres"))] + [time.process_time() - client_before]
             print(f"ingest: {done:,} statements in {elapsed:,.1f} s = {done / elapsed:,.0f} statements/s "
                   f"with {args.clients} clients ({len(errors)} failed batches{': ' + str(errors[0]) if errors else ''})")
             per = [u / max(done, 1) * 1e6 for u in used]

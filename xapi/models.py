@@ -90,9 +90,10 @@ class StatementActivity(db.Model):
 
     activity_id: Mapped[str] = mapped_column(String(2048), primary_key=True)
     stored: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    statement_seq: Mapped[int] = mapped_column(
-        BigKey, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    #: the statement's seq; no foreign key: only store_statements writes these rows, in the
+    #: statement's own transaction, and a per-row check would cost more than the rest of the
+    #: row's work at ingest (statements are never deleted)
+    statement_seq: Mapped[int] = mapped_column(BigKey, primary_key=True)
     #: the statement's own object (not a context activity or part of a SubStatement)
     is_direct: Mapped[bool] = mapped_column(Boolean)
 
@@ -115,9 +116,10 @@ class StatementAgent(db.Model):
 
     agent_ifi: Mapped[str] = mapped_column(String(512), primary_key=True)
     stored: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    statement_seq: Mapped[int] = mapped_column(
-        BigKey, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    #: the statement's seq; no foreign key: only store_statements writes these rows, in the
+    #: statement's own transaction, and a per-row check would cost more than the rest of the
+    #: row's work at ingest (statements are never deleted)
+    statement_seq: Mapped[int] = mapped_column(BigKey, primary_key=True)
     #: actor or object of the statement itself (group members included)
     is_direct: Mapped[bool] = mapped_column(Boolean)
 

@@ -1,5 +1,9 @@
 """statement link tables keyed (id, stored, seq) for ordered walks, is_direct instead of usage
 
+No foreign key to the statement and no index on its seq: only the store writes these rows, in
+the statement's own transaction, and statements are never deleted; the checks cost more at
+ingest than the rest of each row's work.
+
 Revision ID: 0006_link_order
 Revises: 0005_packages
 Create Date: 2026-11-23 03:00:00
@@ -27,11 +31,8 @@ def _create(table: str, id_column: str, id_type) -> None:
         sa.Column('stored', UTCDateTime(), nullable=False),
         sa.Column('statement_seq', BigKey, nullable=False),
         sa.Column('is_direct', sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(['statement_seq'], ['xapi_statements.seq'],
-                                name=op.f(f'fk_{table}_statement_seq_xapi_statements'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint(id_column, 'stored', 'statement_seq', name=op.f(f'pk_{table}')),
     )
-    op.create_index(op.f(f'ix_{table}_statement_seq'), table, ['statement_seq'])
     op.create_index(f'ix_{table}_direct', table, [id_column, 'stored', 'statement_seq'],
                     postgresql_where=sa.text('is_direct'), sqlite_where=sa.text('is_direct'))
 
