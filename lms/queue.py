@@ -25,13 +25,22 @@ def enqueue(task: Task, *args: Any, **kwargs: Any) -> None:
     db.session().info.setdefault(_PENDING, []).append((task, args, kwargs))
 
 
+def _short_repr(args: tuple) -> dict:
+    """Celery writes a repr of the arguments into every message for monitoring; for a long list
+    (the statement seqs of a batch) that costs more than sending it, so say how long it is."""
+    if not any(isinstance(a, (list, tuple)) and len(a) > 10 for a in args):
+        return {}
+    shown = tuple(f"<{len(a)} items>" if isinstance(a, (list, tuple)) and len(a) > 10 else a for a in args)
+    return {"argsrepr": repr(shown)}
+
+
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
     # The data is committed already: a broker failure must not turn the request into an
     # error, nor stop the other tasks from being sent. Periodic tasks catch up what is lost.
     for task, args, kwargs in session.info.pop(_PENDING, []):
         try:
-            task.apply_async(args=args, kwargs=kwargs)
+            task.apply_async(args=args, kwargs=kwargs, **_short_repr(args))
         except Exception:  # noqa: BLE001
             log.exception("Could not send task %s%r after commit", task.name, args)
 
