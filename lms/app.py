@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, g, jsonify, render_template, request
-from flask_babel import format_date, format_datetime, format_decimal, format_time, gettext as _
+from flask_babel import format_date, format_datetime, format_decimal, gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -198,7 +198,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda d, fmt="medium": format_datetime(d, fmt) if d else ""
     app.jinja_env.filters["number"] = lambda n: format_decimal(n) if n is not None else ""
     # A moment in a list or a post: the day as elsewhere on the page, and the time without seconds.
-    app.jinja_env.filters["when"] = lambda d: f"{format_date(d, 'medium')}, {format_time(d, 'short')}" if d else ""
+    from .i18n import format_moment
+
+    app.jinja_env.filters["when"] = format_moment
     from .core.markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown

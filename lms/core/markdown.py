@@ -6,6 +6,8 @@ allow-list, so neither a post nor a course page can carry script, styles, frames
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -31,6 +33,13 @@ def render_markdown(text: str | None) -> Markup:
     """Safe HTML for a Markdown text written by a person."""
     if not text:
         return Markup("")
+    return _render(text)
+
+
+@lru_cache(maxsize=4096)
+def _render(text: str) -> Markup:
+    # A pure function of the text, and the same posts and descriptions are shown again and
+    # again: rendering and cleaning is most of a thread page's work, so keep recent results.
     html = _parser.render(text)
     cleaned = nh3.clean(
         html,
