@@ -103,7 +103,10 @@ def index():
     return render_template(
         "lms/forums/index.html",
         groups=[s for s in overview if s.forum.kind == "group"],
-        others=[s for s in overview if s.forum.kind != "group"],
+        # Cohorts and the course forums I follow as cards; every other course forum I may read
+        # as a compact list (a learner may read the forums of all 200 published courses).
+        others=[s for s in overview if s.forum.kind != "group" and (s.is_subscribed or s.forum.kind == "cohort")],
+        more=[s for s in overview if s.forum.kind != "group" and not (s.is_subscribed or s.forum.kind == "cohort")],
         moderates=moderates,
         open_reports=len(service.open_reports(current_user)) if moderates else 0,
     )

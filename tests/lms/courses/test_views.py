@@ -476,3 +476,18 @@ def test_forum_index_and_home_do_not_grow_queries_with_course_forums(client, log
     publish(8)
     many = (_count_queries(db, client, "/forums"), _count_queries(db, client, "/"))
     assert many == few
+
+
+def test_forum_index_shows_followed_course_forums_as_cards_and_the_rest_as_a_list(client, login, create_user,
+                                                                                  make_course, db):
+    from lms.forums.service import subscribe_forum
+
+    author, me = create_user("author"), create_user()
+    followed = service.ensure_course_forum(make_course(author, quiz=False, title="Followed course"))
+    service.ensure_course_forum(make_course(author, quiz=False, title="Other course"))
+    subscribe_forum(me, followed)
+    login(me)
+    html = client.get("/forums").get_data(as_text=True)
+    cards, rest = html.split('<details class="course-forums">')
+    assert "Followed course" in cards and "Other course" not in cards
+    assert "Other course" in rest and "1 more course forum" in rest
