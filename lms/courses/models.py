@@ -22,11 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..people.models import Department, Role, User, UTCDateTime, utcnow
-
-
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, validate_strings=True)
+from ..people.models import Department, Role, User, UTCDateTime, string_enum, utcnow
 
 
 class CourseStatus(str, enum.Enum):
@@ -85,7 +81,7 @@ class Course(db.Model):
     language: Mapped[str] = mapped_column(String(5), default="en")
     #: file name of the cover image under instance/course_files; None without a cover
     cover_key: Mapped[str | None] = mapped_column(String(80))
-    status: Mapped[CourseStatus] = mapped_column(_enum(CourseStatus), default=CourseStatus.draft)
+    status: Mapped[CourseStatus] = mapped_column(string_enum(CourseStatus), default=CourseStatus.draft)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -120,7 +116,7 @@ class CourseModule(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     #: 1-based order within the course
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[ModuleKind] = mapped_column(_enum(ModuleKind))
+    kind: Mapped[ModuleKind] = mapped_column(string_enum(ModuleKind))
     title: Mapped[str] = mapped_column(String(200))
     #: Markdown: the text of a text module, an introduction or the instructions of a task
     body: Mapped[str] = mapped_column(Text, default="")
@@ -165,7 +161,7 @@ class Question(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(ForeignKey("course_modules.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind))
+    kind: Mapped[QuestionKind] = mapped_column(string_enum(QuestionKind))
     #: Markdown
     text: Mapped[str] = mapped_column(Text)
 
@@ -238,7 +234,7 @@ class Enrolment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     #: the xAPI registration of every statement about this enrolment
     registration: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
-    source: Mapped[EnrolmentSource] = mapped_column(_enum(EnrolmentSource))
+    source: Mapped[EnrolmentSource] = mapped_column(string_enum(EnrolmentSource))
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     rule_id: Mapped[int | None] = mapped_column(
         ForeignKey("course_enrolment_rules.id", ondelete="SET NULL"), index=True
@@ -284,7 +280,7 @@ class ModuleProgress(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("course_enrolments.id", ondelete="CASCADE"))
     module_id: Mapped[int] = mapped_column(ForeignKey("course_modules.id", ondelete="CASCADE"), index=True)
-    status: Mapped[ProgressStatus] = mapped_column(_enum(ProgressStatus), default=ProgressStatus.started)
+    status: Mapped[ProgressStatus] = mapped_column(string_enum(ProgressStatus), default=ProgressStatus.started)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: quiz: best score so far, in percent, and whether any attempt passed

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..people.models import Department, EmploymentSpell, User, UTCDateTime, utcnow
+from ..people.models import Department, EmploymentSpell, User, UTCDateTime, string_enum, utcnow
 
 #: a plan is "in onboarding" from its creation until this many days after the start date
 ONBOARDING_DAYS = 90
@@ -68,10 +67,6 @@ class BuddyStatus(str, enum.Enum):
     confirmed = "confirmed"
 
 
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, validate_strings=True)
-
-
 class OnboardingTrack(db.Model):
     """A template HR builds for a department and/or job title; the most specific one is assigned.
 
@@ -112,9 +107,9 @@ class TrackTask(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     track_id: Mapped[int] = mapped_column(ForeignKey("onboarding_tracks.id", ondelete="CASCADE"), index=True)
-    phase: Mapped[Phase] = mapped_column(_enum(Phase))
-    area: Mapped[Area] = mapped_column(_enum(Area))
-    owner: Mapped[Owner] = mapped_column(_enum(Owner))
+    phase: Mapped[Phase] = mapped_column(string_enum(Phase))
+    area: Mapped[Area] = mapped_column(string_enum(Area))
+    owner: Mapped[Owner] = mapped_column(string_enum(Owner))
     title: Mapped[str] = mapped_column(String(200))
     #: Markdown
     description: Mapped[str] = mapped_column(Text, default="")
@@ -138,7 +133,7 @@ class TrackPage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     track_id: Mapped[int] = mapped_column(ForeignKey("onboarding_tracks.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[PageKind] = mapped_column(_enum(PageKind))
+    kind: Mapped[PageKind] = mapped_column(string_enum(PageKind))
     title: Mapped[str] = mapped_column(String(200))
     #: Markdown
     body: Mapped[str] = mapped_column(Text, default="")
@@ -183,7 +178,7 @@ class OnboardingPlan(db.Model):
     starts_on: Mapped[date] = mapped_column(Date, index=True)
     buddy_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     #: proposed by the platform until the manager or HR confirms (or changes) it
-    buddy_status: Mapped[BuddyStatus | None] = mapped_column(_enum(BuddyStatus))
+    buddy_status: Mapped[BuddyStatus | None] = mapped_column(string_enum(BuddyStatus))
     buddy_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     buddy_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -224,9 +219,9 @@ class PlanTask(db.Model):
     track_task_id: Mapped[int | None] = mapped_column(
         ForeignKey("onboarding_track_tasks.id", ondelete="SET NULL"), index=True
     )
-    phase: Mapped[Phase] = mapped_column(_enum(Phase))
-    area: Mapped[Area] = mapped_column(_enum(Area))
-    owner: Mapped[Owner] = mapped_column(_enum(Owner))
+    phase: Mapped[Phase] = mapped_column(string_enum(Phase))
+    area: Mapped[Area] = mapped_column(string_enum(Area))
+    owner: Mapped[Owner] = mapped_column(string_enum(Owner))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     due_on: Mapped[date] = mapped_column(Date)

@@ -50,6 +50,11 @@ class UTCDateTime(db.TypeDecorator):
         return value
 
 
+def string_enum(cls: type[enum.Enum], length: int = 20) -> Enum:
+    """An enum column stored as its value in a short string column, the same on every backend."""
+    return Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
 class Role(str, enum.Enum):
     """What a person may do. A person can hold several roles."""
 
