@@ -34,10 +34,18 @@ class Forum(db.Model):
         return f"<Forum {self.id} {self.kind}:{self.scope_id} {self.title!r}>"
 
     def _described(self) -> tuple[str, str] | None:
+        """The scope's (title, description) in the current language, asked once per loaded forum
+        and language (a list shows both, and each can cost the scope a query)."""
+        from flask_babel import get_locale
+
         from .permissions import scope_for
 
-        scope = scope_for(self.kind)
-        return scope.describe(self.scope_id) if scope and scope.describe else None
+        cache = self.__dict__.setdefault("_described_by_locale", {})
+        locale = str(get_locale())
+        if locale not in cache:
+            scope = scope_for(self.kind)
+            cache[locale] = scope.describe(self.scope_id) if scope and scope.describe else None
+        return cache[locale]
 
     @property
     def display_title(self) -> str:

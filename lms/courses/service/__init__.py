@@ -20,7 +20,7 @@ from ...forums.permissions import register_scope
 from ...notifications.service import register_kind
 from ...people.models import Role, User
 from ..models import Course, CourseStatus, course_authors
-from ..permissions import can_edit_course as _can_edit, can_view_course as _can_view
+from ..permissions import _is_hr, _is_learner, can_edit_course as _can_edit, can_view_course as _can_view
 from .authoring import (
     DURATION_FILTERS,
     CourseData,
@@ -124,8 +124,6 @@ def _may_post_in_course_forum(user: User, course: Course) -> bool:
 
 def _visible_course_ids(user: User) -> list[int]:
     """Every course whose forum `user` may read, in one query (forum lists and search use it)."""
-    from ..permissions import _is_hr, _is_learner
-
     if not _is_learner(user):
         return []
     query = select(Course.id)
@@ -138,8 +136,6 @@ def _visible_course_ids(user: User) -> list[int]:
 
 def _moderated_course_ids(user: User) -> list[int]:
     """Courses whose forums `user` moderates: every course for HR, their own for authors."""
-    from ..permissions import _is_hr, _is_learner
-
     if not _is_learner(user):
         return []
     if _is_hr(user):
