@@ -105,6 +105,7 @@ def init_extensions(app: Flask) -> None:
 
     celery_app = celery_init_app(app)
     # Import task modules so the worker knows them.
+    from plans.competencies import models as _competency_models  # noqa: F401
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
