@@ -65,6 +65,8 @@ def init_extensions(app: Flask) -> None:
     from . import queue  # noqa: F401  registers the after-commit task sender
     from .i18n import select_locale
     from .people import audit  # noqa: F401  registers the audit listener
+    from sqlalchemy.orm import selectinload
+
     from .people.models import User
 
     db.init_app(app)
@@ -90,7 +92,7 @@ def init_extensions(app: Flask) -> None:
         user_id, _, _stamp = session_id.partition(".")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id), options=[selectinload(User.role_rows)])
         if user is None or not user.is_active or user.get_id() != session_id:
             return None
         return user

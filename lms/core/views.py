@@ -30,7 +30,7 @@ def index():
     spell = current_user.current_spell
     ctx: dict = {"spell": spell, "today": today}
     if current_user.has_role(Role.manager):
-        ctx["reports"] = people.direct_reports(current_user)
+        ctx["team_size"], ctx["team_starting"] = people.team_size(current_user, today)
     if can_manage_people(current_user):
         ctx["org"] = _org_figures(today)
     ctx["panels"] = render_panels(current_user, today)
@@ -38,21 +38,18 @@ def index():
 
 
 def _org_figures(today: date) -> dict:
+    """Head-count figures for HR, in one query."""
     current = (EmploymentSpell.hire_date <= today) & (
         EmploymentSpell.end_date.is_(None) | (EmploymentSpell.end_date >= today)
     )
-    return {
-        "headcount": db.session.execute(select(func.count()).where(current)).scalar_one(),
-        "starting": db.session.execute(
-            select(func.count()).where(EmploymentSpell.hire_date > today)
-        ).scalar_one(),
-        "departments": db.session.execute(
-            select(func.count()).select_from(Department).where(Department.is_active.is_(True))
-        ).scalar_one(),
-        "people": db.session.execute(
-            select(func.count()).select_from(User).where(User.is_active.is_(True))
-        ).scalar_one(),
-    }
+    row = db.session.execute(select(
+        select(func.count()).where(current).scalar_subquery().label("headcount"),
+        select(func.count()).where(EmploymentSpell.hire_date > today).scalar_subquery().label("starting"),
+        select(func.count()).select_from(Department).where(Department.is_active.is_(True))
+        .scalar_subquery().label("departments"),
+        select(func.count()).select_from(User).where(User.is_active.is_(True)).scalar_subquery().label("people"),
+    )).one()
+    return row._asdict()
 
 
 @bp.route("/me", methods=["GET", "POST"])

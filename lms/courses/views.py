@@ -54,7 +54,7 @@ def _dashboard(user: User, today) -> dict | None:
         return None
     return {
         "course_summary": service.learner_summary(user, today),
-        "course_team_overdue": service.team_overdue(user, today) if user.has_role(Role.manager) else [],
+        "course_team_overdue": service.team_overdue(user, today, limit=5) if user.has_role(Role.manager) else [],
     }
 
 

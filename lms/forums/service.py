@@ -14,7 +14,7 @@ from typing import Iterable
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from tincan import Activity, ActivityDefinition, Context, ContextActivities, LanguageMap
@@ -159,9 +159,13 @@ def update_forum(forum: Forum, *, title: str, description: str) -> Forum:
     return forum
 
 
-def visible_forum_ids(user: User) -> list[int]:
-    """Ids of every forum the user may read, for lists and search (never a forum they may not)."""
-    rows = db.session.execute(select(Forum.id, Forum.kind, Forum.scope_id).order_by(Forum.id)).all()
+def visible_forum_ids(user: User, among=None) -> list[int]:
+    """Ids of every forum the user may read, for lists and search (never a forum they may not);
+    with `among` (ids or a select of ids), only those of them."""
+    query = select(Forum.id, Forum.kind, Forum.scope_id).order_by(Forum.id)
+    if among is not None:
+        query = query.where(Forum.id.in_(among))
+    rows = db.session.execute(query).all()
     ids: list[int] = []
     by_kind: dict[str, list] = {}
     for row in rows:
@@ -585,11 +589,13 @@ def _forums_by_ids(ids: list[int]) -> list[Forum]:
 
 def recent_activity(user: User, limit: int = 5) -> list[ForumThread]:
     """Latest threads in the forums the user follows or threads they follow, still readable."""
-    ids = set(visible_forum_ids(user))
-    if not ids:
-        return []
     followed_forums = select(ForumSubscription.forum_id).where(ForumSubscription.user_id == user.id)
     followed_threads = select(ThreadSubscription.thread_id).where(ThreadSubscription.user_id == user.id)
+    # Permissions are checked for the few forums followed, not for every forum there is.
+    ids = visible_forum_ids(user, among=union(
+        followed_forums, select(ForumThread.forum_id).where(ForumThread.id.in_(followed_threads))))
+    if not ids:
+        return []
     return list(db.session.execute(
         select(ForumThread)
         .where(ForumThread.forum_id.in_(ids),
@@ -601,7 +607,8 @@ def recent_activity(user: User, limit: int = 5) -> list[ForumThread]:
 
 
 def dashboard_summary(user: User) -> dict:
-    """For templates/lms/forums/_dashboard.html: recent forum activity and unread notifications."""
-    from ..notifications.service import recent_unread, unread_count
+    """For templates/lms/forums/_dashboard.html: recent forum activity and unread notifications
+    (their count comes from the per-request `unread_notification_count()` the navigation uses)."""
+    from ..notifications.service import recent_unread
 
-    return {"threads": recent_activity(user), "unread": recent_unread(user), "unread_count": unread_count(user)}
+    return {"threads": recent_activity(user), "unread": recent_unread(user)}

@@ -104,9 +104,9 @@ class User(UserMixin, db.Model):
     #: bumps on every password change; reset tokens carry it, so a used token is dead
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    #: loaded when asked for (the signed-in user's with it, by the login loader): lists of people
+    #: shown by name must not cost a roles query each
+    role_rows: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
     spells: Mapped[list[EmploymentSpell]] = relationship(
         back_populates="user",
         foreign_keys="EmploymentSpell.user_id",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from flask_babel import format_date, lazy_gettext as _l, lazy_ngettext as _nl
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
@@ -325,6 +325,23 @@ def direct_reports(manager: User, on: date | None = None) -> list[tuple[User, Em
         .order_by(User.last_name, User.first_name)
     ).all()
     return [(u, s) for u, s in rows]
+
+
+def team_size(manager: User, on: date | None = None) -> tuple[int, int]:
+    """(direct reports, of whom starting after `on`): the counts `direct_reports` would give, in one query."""
+    on = on or date.today()
+    total, starting = db.session.execute(
+        select(func.count(), func.count(case((EmploymentSpell.hire_date > on, 1))))
+        .select_from(EmploymentSpell)
+        .join(User, User.id == EmploymentSpell.user_id)
+        .where(
+            EmploymentSpell.manager_id == manager.id,
+            is_latest_spell(),
+            or_(EmploymentSpell.end_date.is_(None), EmploymentSpell.end_date >= on),
+            User.is_active.is_(True),
+        )
+    ).one()
+    return total, starting
 
 
 def is_manager_of(manager: User, person: User) -> bool:

@@ -53,8 +53,9 @@ def learner_summary(user: User, today: date | None = None, limit: int = 5) -> di
     }
 
 
-def team_overdue(manager: User, today: date | None = None) -> list[Enrolment]:
-    """Overdue, unfinished enrolments of `manager`'s current reports, most overdue first."""
+def team_overdue(manager: User, today: date | None = None, limit: int | None = None) -> list[Enrolment]:
+    """Overdue, unfinished enrolments of `manager`'s current reports, most overdue first (the first
+    `limit` of them)."""
     today = today or date.today()
     return list(db.session.execute(
         select(Enrolment)
@@ -67,6 +68,7 @@ def team_overdue(manager: User, today: date | None = None) -> list[Enrolment]:
                Enrolment.completed_at.is_(None), Enrolment.due_on < today)
         .options(joinedload(Enrolment.user), joinedload(Enrolment.course))
         .order_by(Enrolment.due_on, Enrolment.id)
+        .limit(limit)
     ).scalars())
 
 
