@@ -34,6 +34,7 @@ register_kind("forum.reply", _l("%(actor)s replied to “%(thread)s”"))
 register_kind("forum.reply_to_you", _l("%(actor)s answered your post in “%(thread)s”"))
 register_kind("forum.mention", _l("%(actor)s mentioned you in “%(thread)s”"))
 register_kind("forum.helpful", _l("%(actor)s marked your answer in “%(thread)s” as helpful"))
+register_kind("forum.reported", _l("A post in “%(thread)s” was reported: %(reason)s"))
 
 THREADS_PER_PAGE = 20
 POSTS_PER_PAGE = 20
@@ -527,11 +528,35 @@ def report_post(post: ForumPost, reporter: User, reason: str) -> PostReport:
         existing.reason, existing.created_at = reason, utcnow()
         existing.resolved_at = existing.resolved_by_id = existing.resolution = None
         db.session.flush()
+        _notify_moderators(existing)
         return existing
     report = PostReport(post=post, reporter=reporter, reason=reason)
     db.session.add(report)
     db.session.flush()
+    _notify_moderators(report)
     return report
+
+
+def forum_moderators(forum: Forum) -> list[User]:
+    """Active people who moderate `forum`: HR and admins, and for a course forum its authors
+    (the candidates hold one of those roles; the forum's scope decides)."""
+    from ..people.models import Role, UserRole
+
+    candidates = db.session.execute(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(User.is_active.is_(True), UserRole.role.in_([Role.hr, Role.admin, Role.author]))
+        .distinct().order_by(User.id)
+    ).scalars()
+    return [u for u in candidates if permissions.can_moderate_forum(u, forum)]
+
+
+def _notify_moderators(report: PostReport) -> None:
+    """Tell the forum's moderators that a post waits for them (the reporter is not told of their own report)."""
+    thread = report.post.thread
+    excerpt = report.reason if len(report.reason) <= 140 else report.reason[:139] + "…"
+    for moderator in forum_moderators(thread.forum):
+        if moderator.id != report.reporter_id:
+            notify(moderator, "forum.reported", url=_path("forums.reports"), thread=thread.title, reason=excerpt)
 
 
 def open_reports(user: User) -> list[PostReport]:

@@ -169,6 +169,21 @@ def test_reporting_twice_is_refused_and_dismissed_reports_leave_the_post(db, cre
     assert service.open_reports(hr) == []
 
 
+def test_a_report_tells_the_forums_moderators_and_nobody_else(db, create_user, group):
+    alice, bob, hr, other_hr = create_user(), create_user(), create_user("hr"), create_user("hr")
+    author = create_user("author")  # authors moderate their own course forums, not open groups
+    thread = service.start_thread(group, alice, title="Lunch", body="Where?")
+    post = service.reply(thread, bob, body="Buy my crypto")
+    service.report_post(post, alice, "Spam")
+    told = {n.recipient_id for n in _notifications(db) if n.kind == "forum.reported"}
+    assert told == {hr.id, other_hr.id}
+    assert author.id not in told and alice.id not in told and bob.id not in told
+    # the moderator who reports is not told of their own report
+    service.report_post(service.reply(thread, bob, body="More crypto"), hr, "Spam again")
+    assert sorted(n.recipient_id for n in _notifications(db) if n.kind == "forum.reported") == sorted(
+        [hr.id, other_hr.id, other_hr.id])
+
+
 def test_thread_list_is_pinned_first_then_latest_activity(db, create_user, group):
     alice = create_user()
     old = service.start_thread(group, alice, title="Old", body="x")
