@@ -21,6 +21,28 @@ def test_task_is_dropped_on_rollback(db, create_user, sent_tasks):
     assert sent_tasks == []
 
 
+def test_a_released_savepoint_sends_nothing_until_the_transaction_commits(db, sent_tasks):
+    with db.session.begin_nested():
+        enqueue(send_password_reset_email, "inner@example.com")
+    assert sent_tasks == []  # SQLAlchemy fires after_commit for the savepoint: not a commit yet
+    db.session.rollback()
+    db.session.commit()
+    assert sent_tasks == []
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_tasks(db, sent_tasks):
+    enqueue(send_password_reset_email, "outer@example.com")
+    savepoint = db.session.begin_nested()
+    enqueue(send_password_reset_email, "inner@example.com")
+    with db.session.begin_nested():
+        enqueue(send_password_reset_email, "innermost@example.com")
+    savepoint.rollback()
+    with db.session.begin_nested():
+        enqueue(send_password_reset_email, "kept@example.com")
+    db.session.commit()
+    assert [args for _name, args, _kw in sent_tasks] == [("outer@example.com",), ("kept@example.com",)]
+
+
 def test_tasks_use_json_and_take_ids(app):
     celery = app.extensions["celery"]
     assert celery.conf.task_serializer == "json"
