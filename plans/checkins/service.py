@@ -13,7 +13,7 @@ from datetime import date, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -472,6 +472,7 @@ def coverage(today: date | None = None) -> tuple[list[CoverageRow], list[Coverag
     rows = db.session.execute(
         select(OneOnOnePair.id, OneOnOnePair.cadence, Department.name, manager.id,
                manager.first_name, manager.last_name)
+        .select_from(OneOnOnePair)
         .join(EmploymentSpell, and_(EmploymentSpell.user_id == OneOnOnePair.report_id, is_latest_spell()))
         .join(Department, Department.id == EmploymentSpell.department_id)
         .join(manager, manager.id == OneOnOnePair.manager_id)
@@ -573,5 +574,7 @@ def send_reminders(today: date | None = None) -> dict[str, int]:
                 and _claim(meeting.id, OneOnOne.missed_on, today):
             sent["missed"] += notify(pair.manager, "checkins.missed", url=url, report=pair.report.full_name,
                                      date=day) is not None
+        # the claims bypassed the identity map: reload these columns when next read
+        db.session.expire(meeting, ["prep_reminded_at", "eve_reminded_at", "missed_on"])
     db.session.flush()
     return sent
