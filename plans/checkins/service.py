@@ -14,7 +14,6 @@ from datetime import date, time, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from lms.extensions import db
@@ -161,13 +160,12 @@ def schedule_next(pair: OneOnOnePair, today: date, last_held_on: date | None = N
         if last_held_on is None:
             last_held_on = last_held_dates([pair.id]).get(pair.id)
         on = next_due_on(pair.cadence, last_held_on, today)
-    try:
-        # a savepoint: a concurrent scheduler's row (the partial unique index) is found instead
-        with db.session.begin_nested():
-            meeting = OneOnOne(pair=pair, scheduled_on=on, status=MeetingStatus.scheduled)
-            db.session.add(meeting)
-    except IntegrityError:
-        meeting = open_meeting(pair)
+    # The partial unique index keeps it to one open meeting per pair even under a race (the loser's
+    # transaction fails). No savepoint here: releasing one would send the tasks queued so far
+    # before the outer transaction commits.
+    meeting = OneOnOne(pair=pair, scheduled_on=on, status=MeetingStatus.scheduled)
+    db.session.add(meeting)
+    db.session.flush()
     return meeting
 
 
