@@ -41,7 +41,7 @@ class PrepForm(BaseForm):
 
 
 class AgendaItemForm(BaseForm):
-    text = StringField(_l("Topic"), validators=[DataRequired(), Length(max=500)])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=500)])
 
 
 class AgreementForm(BaseForm):

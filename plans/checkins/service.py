@@ -252,7 +252,7 @@ def add_agenda_item(meeting: OneOnOne, text: str, by: User) -> OneOnOneAgendaIte
     _check_open(meeting)
     text = (text or "").strip()
     if not text:
-        raise ValidationError(_l("Write the topic."), "text")
+        raise ValidationError(_l("Write the topic."), "topic")
     item = OneOnOneAgendaItem(meeting=meeting, author=by, text=text[:500])
     db.session.add(item)
     db.session.flush()

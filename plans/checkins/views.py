@@ -240,7 +240,7 @@ def agenda_add(meeting_id: int):
     if not perm.can_edit_agenda(current_user, meeting):
         abort(403)
     form = AgendaItemForm()
-    return _act(meeting, form, "agenda_form", lambda: service.add_agenda_item(meeting, form.text.data, current_user),
+    return _act(meeting, form, "agenda_form", lambda: service.add_agenda_item(meeting, form.topic.data, current_user),
                 _("Added to the agenda."), "agenda")
 
 

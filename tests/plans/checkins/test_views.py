@@ -62,7 +62,7 @@ def test_nobody_else_reaches_the_content_by_changing_ids(client, login, teams, f
     """HR, another team's manager, another team's employee and a colleague in the same team."""
     login(teams[who])
     for method, url in _content_urls(full_meeting):
-        response = getattr(client, method)(url, data={"text": "x", "status": "done", "cadence": "weekly",
+        response = getattr(client, method)(url, data={"text": "x", "topic": "x", "status": "done", "cadence": "weekly",
                                                       "notes": "x", "discussed": "1"})
         assert response.status_code in (403, 404), (who, method, url, response.status_code)
         assert "SECRET" not in response.get_data(as_text=True)
@@ -148,8 +148,8 @@ def test_either_participant_adds_agenda_and_agreements_and_changes_cadence(clien
     pair = pair_of(maja, rune)
     meeting = service.open_meeting(pair)
     login(rune)
-    assert client.post(f"/checkins/{meeting.id}/agenda", data={"text": "Conference budget"}).status_code == 302
-    assert client.post(f"/checkins/{meeting.id}/agenda", data={"text": ""}).status_code == 400
+    assert client.post(f"/checkins/{meeting.id}/agenda", data={"topic": "Conference budget"}).status_code == 302
+    assert client.post(f"/checkins/{meeting.id}/agenda", data={"topic": ""}).status_code == 400
     assert client.post(f"/checkins/pairs/{pair.id}/cadence", data={"cadence": "biweekly"}).status_code == 302
     login(maja)
     response = client.post(f"/checkins/{meeting.id}/agreements",
