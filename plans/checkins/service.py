@@ -51,7 +51,7 @@ register_kind("checkins.tomorrow", _l("Your check-in with %(other)s is tomorrow,
 register_kind("checkins.missed", _l("Your check-in with %(report)s planned for %(date)s has not been held. Set a new date."))
 register_kind("checkins.prepared", _l("%(actor)s has prepared for your check-in on %(date)s."))
 register_kind("checkins.rescheduled", _l("%(actor)s moved your check-in to %(date)s."))
-register_kind("checkins.cadence_changed", _l("%(actor)s changed how often you meet: %(cadence)s."))
+register_kind("checkins.cadence_changed", _l("%(actor)s changed how often you meet in your check-ins."))
 register_kind("checkins.held", _l("%(actor)s marked your check-in of %(date)s as held; the notes are shared."))
 
 
@@ -346,8 +346,7 @@ def change_cadence(pair: OneOnOnePair, cadence: Cadence, by: User, today: date |
             meeting.prep_reminded_at = meeting.eve_reminded_at = None
     db.session.flush()
     other = pair.report if by.id == pair.manager_id else pair.manager
-    notify(other, "checkins.cadence_changed", actor=by, cadence=str(cadence_labels()[cadence]),
-           url=_path("checkins.pair_detail", pair_id=pair.id))
+    notify(other, "checkins.cadence_changed", actor=by, url=_path("checkins.pair_detail", pair_id=pair.id))
     return pair
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from lms.core.dashboard import register_panel
 from lms.core.pagination import paginate_rows
 from lms.extensions import db
+from lms.notifications.service import mark_read_for_path
 from lms.people.service import ValidationError
 from lms.people.views import _apply_errors, _page_arg, require
 
@@ -104,8 +105,6 @@ def home():
         mine.append({"pair": pair, "next": service.open_meeting(pair) if pair.is_active else None,
                      "agreements": service.open_agreements([pair.id]) if pair.is_active else []})
     team = service.team_overview(current_user, today)
-    if not mine and not team and not perm.can_view_coverage(current_user):
-        abort(403)
     return render_template("plans/checkins/home.html", mine=mine, team=team, today=today,
                            is_missed=lambda m: service.is_missed(m, today), **_labels())
 
@@ -185,8 +184,14 @@ def _meeting_page(meeting: OneOnOne, status: int = 200, **forms):
 @bp.route("/<int:meeting_id>")
 @login_required
 def meeting(meeting_id: int):
-    """One check-in: the employee's prep, the shared agenda, agreements (with those carried over), notes."""
-    return _meeting_page(_load_meeting(meeting_id))
+    """One check-in: the employee's prep, the shared agenda, agreements (with those carried over), notes.
+    Opening it reads the notifications that point here."""
+    meeting = _load_meeting(meeting_id)
+    # after the access check, before rendering: the commit expires what the session holds
+    if mark_read_for_path(current_user, url_for("checkins.meeting", meeting_id=meeting.id)):
+        db.session.commit()
+        meeting = _load_meeting(meeting_id)
+    return _meeting_page(meeting)
 
 
 def _act(meeting: OneOnOne, form, form_name: str, action, message: str, anchor: str):

@@ -162,3 +162,57 @@ def test_either_participant_adds_agenda_and_agreements_and_changes_cadence(clien
     assert db_agreement.owner == AgreementOwner.manager
     assert client.post(f"/checkins/agreements/{agreement.id}/status", data={"status": "done"}).status_code == 302
     assert agreement.status == AgreementStatus.done
+
+
+def _count_queries(db, client, url):
+    from sqlalchemy import event
+
+    statements = []
+    engine = db.session.get_bind()
+    listener = lambda *a, **k: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_overview_meeting_and_coverage_pages_do_not_grow_queries_with_rows(db, client, login, teams, pair_of,
+                                                                           create_user):
+    maja = teams["maja"]
+    meeting = service.open_meeting(pair_of(maja, teams["rune"]))
+
+    def grow(n):
+        for i in range(n):
+            person = create_user(department=teams["platform"], manager=maja, hire_date=date.today() - timedelta(days=300))
+            service.sync_pairs(report=person)
+            other = service.open_meeting(pair_of(maja, person))
+            service.add_agreement(other, f"Agreement {i}", AgreementOwner.employee, None, maja)
+            service.add_agenda_item(meeting, f"Topic {i}", maja)
+            service.add_agreement(meeting, f"Here {i}", AgreementOwner.manager, None, maja)
+
+    grow(1)
+    login(maja)
+    few = [_count_queries(db, client, url) for url in ("/checkins/", f"/checkins/{meeting.id}")]
+    login(teams["hr"])
+    few.append(_count_queries(db, client, "/checkins/coverage"))
+    grow(6)
+    login(maja)
+    many = [_count_queries(db, client, url) for url in ("/checkins/", f"/checkins/{meeting.id}")]
+    login(teams["hr"])
+    many.append(_count_queries(db, client, "/checkins/coverage"))
+    assert many == few
+
+
+def test_opening_a_check_in_reads_its_notifications(db, client, login, teams, pair_of):
+    from lms.notifications.models import Notification
+
+    maja, rune = teams["maja"], teams["rune"]
+    meeting = service.open_meeting(pair_of(maja, rune))
+    service.save_prep(meeting, service.PrepData("a", "", 3, 3, "", 3, ""), rune)
+    unread = select(Notification).where(Notification.recipient_id == maja.id, Notification.read_at.is_(None))
+    assert db.session.execute(unread).scalars().all()
+    login(maja)
+    client.get(f"/checkins/{meeting.id}")
+    assert db.session.execute(unread).scalars().all() == []
