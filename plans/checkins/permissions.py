@@ -13,7 +13,7 @@ from .models import MeetingStatus, OneOnOne, OneOnOneAgreement, OneOnOnePair
 
 def can_open_checkins(user: User) -> bool:
     """Show the Check-ins entry: to managers, HR and admins, and to anyone who has a manager."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or user.is_preboarding():
         return False
     if user.has_role(Role.manager, Role.hr, Role.admin):
         return True
