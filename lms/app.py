@@ -108,6 +108,8 @@ def init_extensions(app: Flask) -> None:
     celery_app = celery_init_app(app)
     # Import task modules so the worker knows them.
     from plans.competencies import models as _competency_models  # noqa: F401
+    from plans.checkins import models as _checkin_models  # noqa: F401
+    from plans.checkins import tasks as checkin_tasks
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
@@ -115,7 +117,8 @@ def init_extensions(app: Flask) -> None:
     from .core import tasks as core_tasks
     from .courses import tasks as course_tasks
 
-    celery_app.conf.beat_schedule = {**core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE}
+    celery_app.conf.beat_schedule = {**core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE,
+                                     **checkin_tasks.BEAT_SCHEDULE}
 
 
 def register_blueprints(app: Flask) -> None:
@@ -126,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .forums.views import bp as forums_bp
     from .courses.views import bp as courses_bp
+    from plans.checkins.views import bp as checkins_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
@@ -140,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(forums_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(onboarding_bp)
+    app.register_blueprint(checkins_bp)
 
 
 def register_cli(app: Flask) -> None:

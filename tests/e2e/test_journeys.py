@@ -23,6 +23,9 @@ NAV = {
 # Pages every signed-in person reaches from the main navigation.
 for _pages in NAV.values():
     _pages.append("/forums")
+# Everyone with a manager (or reports, or HR) has 1:1 check-ins; a new hire before day one does not.
+for _role in ("employee", "mentor", "manager", "hr", "admin"):
+    NAV[_role].append("/checkins/")
 # Words of the English interface that must not appear in the Danish or Swedish one.
 ENGLISH_UI = ["Sign out", "Home", "My profile", "Employment history", "Job title", "Departments", "Audit log",
               "Language", "Change password", "My team"]

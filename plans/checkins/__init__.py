@@ -1,0 +1,1 @@
+"""Monthly 1:1 check-ins between a manager and each report."""
