@@ -106,6 +106,8 @@ def init_extensions(app: Flask) -> None:
     celery_app = celery_init_app(app)
     # Import task modules so the worker knows them.
     from plans.competencies import models as _competency_models  # noqa: F401
+    from plans.mentoring import models as _mentoring_models  # noqa: F401
+    from plans.mentoring import tasks as _mentoring_tasks  # noqa: F401
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
@@ -124,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .forums.views import bp as forums_bp
     from .courses.views import bp as courses_bp
+    from plans.mentoring.views import bp as mentoring_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
@@ -138,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(forums_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(onboarding_bp)
+    app.register_blueprint(mentoring_bp)
 
 
 def register_cli(app: Flask) -> None:
