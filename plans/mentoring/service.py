@@ -362,7 +362,7 @@ def execute_run(run: MatchingRun) -> MatchingRun:
     for pair in best.pairs:
         req, mentor = requests[pair.mentee], problem.mentors[pair.mentor]
         db.session.add(MentorMatch(
-            run=run, request_id=req.id, mentor_id=mentor.user_id, fit=round(pair.fit, 3),
+            run=run, request=req, mentor_id=mentor.user_id, fit=round(pair.fit, 3),
             reasons=_reasons_json(engine.explain(problem, pair.mentee, pair.mentor)),
         ))
     run.n_requests, run.n_mentors, run.n_proposals = len(requests), len(profiles), len(best.pairs)
