@@ -27,7 +27,8 @@ def _modes():
     return as_choices((k.value, v) for k, v in mode_labels().items())
 
 
-LEVEL_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(1, 6)]
+def _level_choices():
+    return as_choices([("", "—")] + [(str(n), str(n)) for n in range(1, 6)])
 
 
 class ProfileForm(BaseForm):
@@ -57,7 +58,7 @@ def profile_form(competencies, **kwargs) -> ProfileForm:
         pass
 
     for c in competencies:
-        setattr(Form, f"level_{c.id}", SelectField(c.name, choices=LEVEL_CHOICES, validators=[Optional()],
+        setattr(Form, f"level_{c.id}", SelectField(c.name, choices=_level_choices(), validators=[Optional()],
                                                    default=""))
     form = Form(**kwargs)
     form.languages.choices = as_choices(language_labels().items())

@@ -13,12 +13,13 @@ def can_manage_mentoring(user: User) -> bool:
 
 
 def can_view_request(user: User, request: MentorRequest) -> bool:
-    """The mentee, HR, and a mentor who is being asked to take it on."""
+    """The mentee, HR, and a mentor who is asked to take it on (or took it on)."""
     if not user.is_authenticated:
         return False
     return (
         user.id == request.mentee_id or can_manage_mentoring(user)
-        or any(m.mentor_id == user.id and m.status == MatchStatus.approved for m in request.matches)
+        or any(m.mentor_id == user.id and m.status in (MatchStatus.approved, MatchStatus.accepted)
+            for m in request.matches)
     )
 
 

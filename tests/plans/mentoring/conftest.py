@@ -57,3 +57,17 @@ def ask(db, competency):
         ))
 
     return factory
+
+
+@pytest.fixture
+def login(client):
+    """login(user): sign out whoever is signed in, then sign `user` in through the real form."""
+    from tests.conftest import PASSWORD
+
+    def do(user, password: str = PASSWORD):
+        client.post("/logout")
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return do
