@@ -34,6 +34,12 @@ GOALS = [
     "Give my team better feedback in our 1:1s.",
     "Understand our customers well enough to shape the roadmap.",
 ]
+PYTHON_GOAL = "Review Python code with confidence and own the data pipeline of the team."
+PYTHON_NOTES = [
+    "Paired on the pipeline's tests; agreed to read 'Fluent Python' chapter 5 before next time.",
+    "Reviewed a pull request together: naming, small functions, type hints.",
+    "Profiled the nightly import; found the slow query and rewrote it.",
+]
 SESSION_NOTES = [
     "Talked through the next negotiation; agreed to prepare a BATNA before Friday.",
     "Reviewed the slide deck together. Fewer words, one message per slide.",
@@ -125,7 +131,9 @@ def seed_demo(today: date, rng: random.Random) -> None:
             pairs.append((mentor, mentees[6 + k], offered[:2], k < 2))
     for mentor, mentee, skills, active in pairs:
         started = today - timedelta(days=rng.randint(60, 200))
-        request = MentorRequest(mentee=mentee, goal=rng.choice(GOALS), status=RequestStatus.matched,
+        python = skills == ["Python"]
+        request = MentorRequest(mentee=mentee, goal=PYTHON_GOAL if python else rng.choice(GOALS),
+                                status=RequestStatus.matched,
                                 mode=WorkMode.either, language=None,
                                 skills=[RequestSkill(competency_id=comps[n].id) for n in skills])
         db.session.add(request)
@@ -135,8 +143,8 @@ def seed_demo(today: date, rng: random.Random) -> None:
         held = started
         for _n in range(rng.randint(2, 4)):
             held = min(held + timedelta(days=rng.randint(14, 30)), today - timedelta(days=1))
-            service.log_session(mentorship, mentor, held, rng.choice([30, 45, 60]), rng.choice(SESSION_NOTES),
-                                today=today)
+            service.log_session(mentorship, mentor, held, rng.choice([30, 45, 60]),
+                                rng.choice(PYTHON_NOTES if python else SESSION_NOTES), today=today)
         if not active:
             service.end_mentorship(mentorship, mentee, 5, "Exactly what I needed. Thank you!")
             service.end_mentorship(mentorship, mentor, 4, "A motivated mentee; we reached the goal.")
