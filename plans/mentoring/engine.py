@@ -225,33 +225,42 @@ def build_fit(problem: Problem) -> FitMatrix:
 def assign(fit: np.ndarray, feasible: np.ndarray, capacity: np.ndarray) -> Matching:
     """The assignment of mentees (rows) to mentors (columns) with the largest total fit: each mentee
     at most once, each mentor at most `capacity[j]` times, only feasible pairs."""
-    n, m = fit.shape
     feasible = feasible & (capacity[None, :] > 0)
     rows = np.flatnonzero(feasible.any(axis=1))
     cols = np.flatnonzero(feasible.any(axis=0))
     if len(rows) == 0:
         return Matching()
+    sub_feasible = feasible[np.ix_(rows, cols)]
+    # Costs to minimise: −fit for a feasible pair, −FORBIDDEN (a large cost) otherwise.
+    cost = np.where(sub_feasible, -fit[np.ix_(rows, cols)], -FORBIDDEN)
     # A mentor never needs more slots than the mentees it could take.
-    slots_per = np.minimum(capacity[cols], feasible[np.ix_(rows, cols)].sum(axis=0))
-    slot_mentor = np.repeat(cols, slots_per)
-    sub_feasible = feasible[np.ix_(rows, slot_mentor)]
-    weights = np.where(sub_feasible, fit[np.ix_(rows, slot_mentor)], FORBIDDEN)
+    slots_per = np.minimum(capacity[cols], sub_feasible.sum(axis=0))
     del sub_feasible
-    # The smaller side becomes the rows; each row gets its own zero-weight "unmatched" option.
-    transpose = len(slot_mentor) < len(rows)
-    if transpose:
-        weights = weights.T
-    r, c = weights.shape
+    slot_col = np.repeat(np.arange(len(cols)), slots_per)  # slot → column of `cost`
+    n_rows, n_slots = len(rows), len(slot_col)
+    # The smaller side becomes the rows of the assignment; each row gets its own zero-cost
+    # "unmatched" column, so nobody is ever paired through a forbidden pair just to fill a slot.
+    transpose = n_slots < n_rows
+    r, c = (n_slots, n_rows) if transpose else (n_rows, n_slots)
     full = np.zeros((r, c + r))
-    full[:, :c] = weights
-    del weights
-    row_ind, col_ind = linear_sum_assignment(full, maximize=True)
+    if transpose:
+        cost = np.ascontiguousarray(cost.T)  # mentors × mentees: a slot's row is its mentor's row
+    chunk = 512  # filled in blocks: no second full-size temporary
+    for start in range(0, r, chunk):
+        stop = min(start + chunk, r)
+        if transpose:
+            full[start:stop, :c] = cost[slot_col[start:stop]]
+        else:
+            full[start:stop, :c] = cost[start:stop][:, slot_col]
+    del cost
+    row_ind, col_ind = linear_sum_assignment(full)
+    del full
     pairs = []
     for a, b in zip(row_ind.tolist(), col_ind.tolist()):
         if b >= c:
             continue  # unmatched
         i, s = (b, a) if transpose else (a, b)
-        mentee, mentor = int(rows[i]), int(slot_mentor[s])
+        mentee, mentor = int(rows[i]), int(cols[slot_col[s]])
         if feasible[mentee, mentor]:
             pairs.append(Pair(mentee, mentor, float(fit[mentee, mentor])))
     pairs.sort(key=lambda p: p.mentee)
