@@ -337,10 +337,10 @@ def run_start():
         db.session.commit()
         flash(_("Matching done: %(n)d proposals to review.", n=run.n_proposals), "success")
     else:
-        db.session.commit()
         from .tasks import execute_run
 
-        enqueue(execute_run, run.id)
+        enqueue(execute_run, run.id)  # sent once the run's row is committed
+        db.session.commit()
         flash(_("Matching started. You will be notified when the proposals are ready."), "success")
     return redirect(url_for("mentoring.run_detail", run_id=run.id))
 

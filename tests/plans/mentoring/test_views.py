@@ -139,3 +139,24 @@ def test_dashboard_panel_and_pages_render(db, client, login, world):
     for path in ("/mentoring/admin", "/mentoring/admin/requests", "/mentoring/admin/mentors",
                  "/mentoring/admin/mentorships"):
         assert client.get(path).status_code == 200, path
+
+
+def test_a_large_pool_is_matched_by_a_celery_task_that_runs_once(db, client, login, world, sent_tasks, monkeypatch):
+    from plans.mentoring import tasks
+    from plans.mentoring.models import RunStatus
+
+    monkeypatch.setattr(service, "SYNC_LIMIT", 0)
+    login(world["hr"])
+    response = client.post("/mentoring/admin/runs")
+    assert response.status_code == 302
+    run = db.session.execute(select(MatchingRun).order_by(MatchingRun.id.desc())).scalars().first()
+    assert run.status == RunStatus.running and run.matches == []
+    assert [(name, args) for name, args, _kw in sent_tasks] == [("mentoring.execute_run", (run.id,))]
+    assert client.post("/mentoring/admin/runs").status_code == 302  # refused while one is running
+    assert db.session.execute(select(MatchingRun)).scalars().all() == [run]
+    assert tasks.execute_run(run.id) == 1
+    db.session.refresh(run)
+    assert run.status == RunStatus.done and len(run.matches) == 1
+    assert tasks.execute_run(run.id) == 0  # a second delivery changes nothing
+    db.session.refresh(run)
+    assert len(run.matches) == 1
