@@ -66,6 +66,8 @@ def main() -> None:
     parser.add_argument("--mentees", type=int, default=5000)
     parser.add_argument("--mentors", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--dense", action="store_true",
+                        help="also solve with the dense linear_sum_assignment (slower, more memory) as a cross-check")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
@@ -77,9 +79,14 @@ def main() -> None:
     fm = engine.build_fit(problem)
     t_fit, c_fit = time.perf_counter() - t0, time.process_time() - c0
     t0, c0 = time.perf_counter(), time.process_time()
-    best = engine.assign(fm.fit, fm.feasible, fm.capacity)
+    best = engine.assign(fm.fit, fm.feasible, fm.capacity)  # "auto": the sparse solver at this size
     t_assign, c_assign = time.perf_counter() - t0, time.process_time() - c0
     rss_solved = peak_rss_mb()
+    dense = None
+    if args.dense:
+        t0, c0 = time.perf_counter(), time.process_time()
+        dense = engine.assign(fm.fit, fm.feasible, fm.capacity, method="dense")
+        t_dense, c_dense = time.perf_counter() - t0, time.process_time() - c0
     t0 = time.perf_counter()
     base = engine.greedy(fm.fit, fm.feasible, fm.capacity)
     t_greedy = time.perf_counter() - t0
@@ -91,10 +98,14 @@ def main() -> None:
     print(f"optimal matching:  {t_assign:6.2f} s wall ({c_assign:.2f} s cpu)   matched {len(best.pairs):5d}"
           f"   total fit {best.total:12.1f}")
     print(f"  fit + matching:  {t_fit + t_assign:6.2f} s wall (target 10 s)")
+    if dense is not None:
+        print(f"  dense LSA check: {t_dense:6.2f} s wall ({c_dense:.2f} s cpu)   total fit {dense.total:12.1f}"
+              f"   (same optimum: {abs(dense.total - best.total) < 1e-6})")
     print(f"greedy baseline:   {t_greedy:6.2f} s   matched {len(base.pairs):5d}   total fit {base.total:12.1f}")
     print(f"optimal vs greedy: {best.total - base.total:+.1f} ({(best.total / base.total - 1) * 100:+.2f} %)")
     print(f"peak memory (process max RSS): {rss_solved:.0f} MB after the optimal matching "
-          f"({rss_before:.0f} MB with the problem built; target 1 GB)")
+          f"({rss_before:.0f} MB with the problem built; target 1 GB)"
+          + (f"; {peak_rss_mb():.0f} MB after the dense check" if dense is not None else ""))
     # sanity: the constraints hold
     used = {}
     for p in best.pairs:

@@ -18,10 +18,12 @@ two had a mentorship that ended badly; the mentor declined (or HR rejected) this
 mentee requires a language the mentor does not speak; on site only vs remote only; zero skill coverage;
 and, in the assignment, each mentor's remaining capacity.
 
-The assignment expands each mentor into capacity slots and solves a rectangular
-`scipy.optimize.linear_sum_assignment`, with one zero-weight "unmatched" column per row so that an
-infeasible pair is never taken just to fill a slot. The result maximises the total fit over all
-feasible assignments (checked against brute force in tests), unlike the greedy baseline.
+The assignment expands each mentor into capacity slots and solves a rectangular assignment with one
+"unmatched" column per row, so that an infeasible pair is never taken just to fill a slot: with
+`scipy.optimize.linear_sum_assignment` on the dense matrix for small problems, with
+`scipy.sparse.csgraph.min_weight_full_bipartite_matching` over the feasible pairs at organisation
+scale. Both maximise the total fit over all feasible assignments (checked against brute force in
+tests), unlike the greedy baseline.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix, hstack, identity
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 # --- weights ---------------------------------------------------------------------------------
 
@@ -222,39 +226,38 @@ def build_fit(problem: Problem) -> FitMatrix:
     return FitMatrix(fit, feasible, capacity)
 
 
-def assign(fit: np.ndarray, feasible: np.ndarray, capacity: np.ndarray) -> Matching:
+def assign(fit: np.ndarray, feasible: np.ndarray, capacity: np.ndarray, method: str = "auto") -> Matching:
     """The assignment of mentees (rows) to mentors (columns) with the largest total fit: each mentee
-    at most once, each mentor at most `capacity[j]` times, only feasible pairs."""
+    at most once, each mentor at most `capacity[j]` times, only feasible pairs.
+
+    Each mentor becomes `capacity` identical slots; the smaller side (mentees or slots) becomes the
+    rows, and every row gets its own "unmatched" column, so a row is never paired through a forbidden
+    pair just to fill. `method` "dense" solves it with `scipy.optimize.linear_sum_assignment` (forbidden
+    pairs at a large cost), "sparse" with `scipy.sparse.csgraph.min_weight_full_bipartite_matching` over
+    the feasible pairs only (the same optimum, far less memory and time at organisation scale);
+    "auto" picks dense for small problems.
+    """
     feasible = feasible & (capacity[None, :] > 0)
     rows = np.flatnonzero(feasible.any(axis=1))
     cols = np.flatnonzero(feasible.any(axis=0))
     if len(rows) == 0:
         return Matching()
     sub_feasible = feasible[np.ix_(rows, cols)]
-    # Costs to minimise: −fit for a feasible pair, −FORBIDDEN (a large cost) otherwise.
-    cost = np.where(sub_feasible, -fit[np.ix_(rows, cols)], -FORBIDDEN)
+    sub_fit = fit[np.ix_(rows, cols)]
     # A mentor never needs more slots than the mentees it could take.
     slots_per = np.minimum(capacity[cols], sub_feasible.sum(axis=0))
-    del sub_feasible
-    slot_col = np.repeat(np.arange(len(cols)), slots_per)  # slot → column of `cost`
+    slot_col = np.repeat(np.arange(len(cols)), slots_per)  # slot → column of sub_fit
     n_rows, n_slots = len(rows), len(slot_col)
-    # The smaller side becomes the rows of the assignment; each row gets its own zero-cost
-    # "unmatched" column, so nobody is ever paired through a forbidden pair just to fill a slot.
-    transpose = n_slots < n_rows
+    transpose = n_slots < n_rows  # then the slots are the rows of the assignment
     r, c = (n_slots, n_rows) if transpose else (n_rows, n_slots)
-    full = np.zeros((r, c + r))
-    if transpose:
-        cost = np.ascontiguousarray(cost.T)  # mentors × mentees: a slot's row is its mentor's row
-    chunk = 512  # filled in blocks: no second full-size temporary
-    for start in range(0, r, chunk):
-        stop = min(start + chunk, r)
-        if transpose:
-            full[start:stop, :c] = cost[slot_col[start:stop]]
-        else:
-            full[start:stop, :c] = cost[start:stop][:, slot_col]
-    del cost
-    row_ind, col_ind = linear_sum_assignment(full)
-    del full
+    if method == "auto":
+        method = "dense" if r * (c + r) <= DENSE_LIMIT else "sparse"
+    if method == "dense":
+        row_ind, col_ind = _dense(sub_fit, sub_feasible, slot_col, transpose, r, c)
+    elif method == "sparse":
+        row_ind, col_ind = _sparse(sub_fit, sub_feasible, slot_col, transpose, r)
+    else:
+        raise ValueError(f"unknown method {method!r}")
     pairs = []
     for a, b in zip(row_ind.tolist(), col_ind.tolist()):
         if b >= c:
@@ -265,6 +268,40 @@ def assign(fit: np.ndarray, feasible: np.ndarray, capacity: np.ndarray) -> Match
             pairs.append(Pair(mentee, mentor, float(fit[mentee, mentor])))
     pairs.sort(key=lambda p: p.mentee)
     return Matching(pairs)
+
+
+#: the largest dense assignment matrix (cells) solved with linear_sum_assignment under "auto"
+DENSE_LIMIT = 2_000_000
+
+
+def _dense(sub_fit, sub_feasible, slot_col, transpose, r, c):
+    """linear_sum_assignment on rows × (slots or mentees + one zero-cost "unmatched" column per row)."""
+    cost = np.where(sub_feasible, -sub_fit, -FORBIDDEN)  # minimise −fit; forbidden costs a lot
+    full = np.zeros((r, c + r))
+    if transpose:
+        cost = np.ascontiguousarray(cost.T)  # mentors × mentees: a slot's row is its mentor's row
+    chunk = 512  # filled in blocks: no second full-size temporary
+    for start in range(0, r, chunk):
+        stop = min(start + chunk, r)
+        full[start:stop, :c] = cost[slot_col[start:stop]] if transpose else cost[start:stop][:, slot_col]
+    del cost
+    return linear_sum_assignment(full)
+
+
+def _sparse(sub_fit, sub_feasible, slot_col, transpose, r):
+    """min_weight_full_bipartite_matching over feasible pairs plus one "unmatched" edge per row.
+
+    Every row is matched exactly once, so shifting all weights by a constant keeps the optimum; the
+    shift makes every weight positive (the sparse format cannot hold a zero-weight edge).
+    """
+    shift = float(sub_fit[sub_feasible].max()) + 1.0
+    edges = csr_matrix(np.where(sub_feasible, shift - sub_fit, 0.0))  # mentees × mentors, feasible only
+    if transpose:
+        graph = edges.T.tocsr()[slot_col]  # slots × mentees
+    else:
+        graph = edges.tocsc()[:, slot_col].tocsr()  # mentees × slots
+    unmatched = identity(r, format="csr") * shift
+    return min_weight_full_bipartite_matching(hstack([graph, unmatched], format="csr"))
 
 
 def greedy(fit: np.ndarray, feasible: np.ndarray, capacity: np.ndarray) -> Matching:
@@ -284,10 +321,10 @@ def greedy(fit: np.ndarray, feasible: np.ndarray, capacity: np.ndarray) -> Match
     return Matching(pairs)
 
 
-def solve(problem: Problem) -> Matching:
+def solve(problem: Problem, method: str = "auto") -> Matching:
     """The optimal matching of a problem."""
     fm = build_fit(problem)
-    return assign(fm.fit, fm.feasible, fm.capacity)
+    return assign(fm.fit, fm.feasible, fm.capacity, method)
 
 
 def solve_greedy(problem: Problem) -> Matching:

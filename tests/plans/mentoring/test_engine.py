@@ -76,20 +76,22 @@ def brute_force_best(problem: Problem) -> float:
     return best
 
 
+@pytest.mark.parametrize("method", ["dense", "sparse"])
 @pytest.mark.parametrize("seed", range(150))
-def test_constraints_hold_on_problems_built_to_break_them(seed):
+def test_constraints_hold_on_problems_built_to_break_them(seed, method):
     rng = random.Random(seed)
     problem = random_problem(rng, rng.randint(1, 12), rng.randint(1, 6))
-    best = engine.solve(problem)
+    best = engine.solve(problem, method)
     assert_constraints_hold(problem, best)
     assert_constraints_hold(problem, engine.solve_greedy(problem))
 
 
+@pytest.mark.parametrize("method", ["dense", "sparse"])
 @pytest.mark.parametrize("seed", range(60))
-def test_optimal_on_small_cases_checked_by_brute_force(seed):
+def test_optimal_on_small_cases_checked_by_brute_force(seed, method):
     rng = random.Random(1000 + seed)
     problem = random_problem(rng, rng.randint(1, 5), rng.randint(1, 3))
-    best = engine.solve(problem)
+    best = engine.solve(problem, method)
     assert best.total == pytest.approx(brute_force_best(problem))
     assert best.total >= engine.solve_greedy(problem).total - 1e-9
 
@@ -101,6 +103,7 @@ def test_beats_or_equals_greedy_on_random_problems_and_somewhere_strictly():
         problem = random_problem(rng, 30, 8)
         best, greedy = engine.solve(problem), engine.solve_greedy(problem)
         assert best.total >= greedy.total - 1e-9
+        assert engine.solve(problem, "sparse").total == pytest.approx(best.total)  # both solvers agree
         strictly += best.total > greedy.total + 1e-9
     assert strictly > 0
 
@@ -116,18 +119,20 @@ def test_strictly_beats_greedy_on_a_constructed_case():
                  Mentor(user_id=2, skills={A: 5}, languages=frozenset({"sv"}), capacity=1)],
     )
     best, greedy = engine.solve(problem), engine.solve_greedy(problem)
+    assert [(p.mentee, p.mentor) for p in engine.solve(problem, "sparse").pairs] == [(0, 1), (1, 0)]
     assert [(p.mentee, p.mentor) for p in greedy.pairs] == [(0, 0)]
     assert [(p.mentee, p.mentor) for p in best.pairs] == [(0, 1), (1, 0)]
     assert best.total > greedy.total
 
 
-def test_a_forbidden_pair_is_never_taken_to_fill_a_slot():
+@pytest.mark.parametrize("method", ["dense", "sparse"])
+def test_a_forbidden_pair_is_never_taken_to_fill_a_slot(method):
     # One mentor with room for two; the second mentee's only option is their own manager.
     problem = Problem(
         mentees=[Mentee(key=1, user_id=11, wanted={1: 1}), Mentee(key=2, user_id=12, wanted={1: 1}, manager_id=2)],
         mentors=[Mentor(user_id=2, skills={1: 4}, capacity=2)],
     )
-    best = engine.solve(problem)
+    best = engine.solve(problem, method)
     assert [(p.mentee, p.mentor) for p in best.pairs] == [(0, 0)]
 
 
