@@ -44,8 +44,8 @@ class ProfileForm(BaseForm):
     bio = TextAreaField(_l("What you like to help with"), validators=[Optional(), Length(max=3000)],
                         description=_l("Markdown."))
     is_published = BooleanField(_l("Published: take part in matching"), default=True)
-    #: domain errors about the skills are shown here
-    skills = StringField(render_kw={"hidden": True})
+    #: not rendered as an input: domain errors about the skills offered are shown above the levels
+    skills = StringField()
 
     def level_fields(self):
         return [f for f in self if f.name.startswith("level_")]

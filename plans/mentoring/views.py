@@ -82,8 +82,10 @@ def profile_edit():
     """Offer mentoring: skills with levels, capacity, languages, where to meet; publish or pause."""
     profile = service.profile_of(current_user)
     competencies = _competencies()
-    form = profile_form(competencies, obj=profile)
+    form = profile_form(competencies)
     if request.method == "GET" and profile is not None:
+        form.capacity.data, form.location.data = profile.capacity, profile.location
+        form.bio.data, form.is_published.data = profile.bio, profile.is_published
         form.mode.data = profile.mode.value
         form.languages.data = list(profile.languages or [])
         for skill in profile.skills:
@@ -107,22 +109,34 @@ def profile_edit():
                          has_competencies=bool(competencies))
 
 
-@bp.route("/profile/<any(publish, pause):action>", methods=["POST"])
-@login_required
-def profile_publish(action: str):
+def _publish(published: bool):
     profile = service.profile_of(current_user)
     if profile is None:
         abort(404)
     try:
-        service.set_published(profile, action == "publish")
+        service.set_published(profile, published)
     except ValidationError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
         return redirect(url_for("mentoring.profile_edit"))
     db.session.commit()
-    flash(_("Your mentor profile is published.") if action == "publish"
+    flash(_("Your mentor profile is published.") if published
           else _("Your mentor profile is paused: no new mentees until you publish it again."), "success")
     return redirect(url_for("mentoring.home"))
+
+
+@bp.route("/profile/publish", methods=["POST"])
+@login_required
+def profile_publish():
+    """Take part in matching again."""
+    return _publish(True)
+
+
+@bp.route("/profile/pause", methods=["POST"])
+@login_required
+def profile_pause():
+    """No new mentees for now; current mentorships go on."""
+    return _publish(False)
 
 
 @bp.route("/request", methods=["GET", "POST"])
@@ -367,23 +381,35 @@ def _hr_match(match_id: int) -> MentorMatch:
     )
 
 
-@bp.route("/admin/matches/<int:match_id>/<any(approve, reject):decision>", methods=["POST"])
-@require(can_manage_mentoring)
-def match_decide(match_id: int, decision: str):
+def _decide(match_id: int, approve: bool):
     match = _hr_match(match_id)
     try:
-        (service.approve if decision == "approve" else service.reject)(match, current_user)
+        (service.approve if approve else service.reject)(match, current_user)
     except ValidationError as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
     else:
         db.session.commit()
         flash(_("Approved: %(mentor)s is asked to mentor %(mentee)s.", mentor=match.mentor.full_name,
-                mentee=match.request.mentee.full_name) if decision == "approve"
+                mentee=match.request.mentee.full_name) if approve
               else _("Rejected: %(mentee)s goes back to the pool.", mentee=match.request.mentee.full_name), "success")
     if match.run_id:
         return redirect(url_for("mentoring.run_detail", run_id=match.run_id, _anchor=f"match-{match.id}"))
     return redirect(url_for("mentoring.admin"))
+
+
+@bp.route("/admin/matches/<int:match_id>/approve", methods=["POST"])
+@require(can_manage_mentoring)
+def match_approve(match_id: int):
+    """HR agrees: the mentor is asked."""
+    return _decide(match_id, True)
+
+
+@bp.route("/admin/matches/<int:match_id>/reject", methods=["POST"])
+@require(can_manage_mentoring)
+def match_reject(match_id: int):
+    """HR disagrees: the request goes back to the pool, never again with this mentor."""
+    return _decide(match_id, False)
 
 
 @bp.route("/admin/runs/<int:run_id>/approve-all", methods=["POST"])

@@ -119,6 +119,9 @@ def test_profile_form_saves_skills_and_levels(db, client, login, create_user, co
     response = client.post("/mentoring/profile", data={
         "capacity": 7, "languages": ["da"], "mode": "remote", f"level_{sql.id}": "4", "is_published": "y"})
     assert response.status_code == 400 and 'id="capacity-error"' in response.get_data(as_text=True)
+    response = client.post("/mentoring/profile", data={"capacity": 2, "languages": ["da"], "mode": "remote",
+                                                       "is_published": "y"})
+    assert response.status_code == 400 and 'id="skills-error"' in response.get_data(as_text=True)
     response = client.post("/mentoring/profile", data={
         "capacity": 3, "languages": ["da", "en"], "mode": "remote", f"level_{sql.id}": "4", "is_published": "y"})
     assert response.status_code == 302
