@@ -11,7 +11,6 @@ numpy/SciPy. Target: the optimal matching within 10 s and 1 GB on two cores.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import resource
 import sys
