@@ -461,6 +461,9 @@ def log_session(mentorship: Mentorship, by: User, held_on: date, minutes: int, n
         raise ValidationError(_l("This mentorship has ended."))
     if held_on > (today or date.today()):
         raise ValidationError(_l("A session is logged once it has happened."), "held_on")
+    if held_on < mentorship.started_on:
+        raise ValidationError(_l("The mentorship started on %(date)s.", date=mentorship.started_on.isoformat()),
+                              "held_on")
     if not 5 <= minutes <= 480:
         raise ValidationError(_l("Between 5 minutes and 8 hours."), "duration_minutes")
     session = MentoringSession(mentorship=mentorship, held_on=held_on, duration_minutes=minutes,

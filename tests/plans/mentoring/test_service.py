@@ -151,7 +151,7 @@ def test_logging_a_session_records_mentored_and_attended(db, app, create_user, m
     mentee = create_user()
     ask(mentee)
     mentorship = _accepted(service.run_matching(hr).matches[0], mentor)
-    session = service.log_session(mentorship, mentee, date.today() - timedelta(days=1), 45, "Role play")
+    session = service.log_session(mentorship, mentee, date.today(), 45, "Role play")
     iri = f"{app.config['BASE_URL'].rstrip('/')}/mentoring/sessions/{session.id}"
     rows = [s for s in db.session.execute(select(Statement)).scalars() if s.data["object"]["id"] == iri]
     by_verb = {s.verb_id: s for s in rows}
@@ -161,6 +161,8 @@ def test_logging_a_session_records_mentored_and_attended(db, app, create_user, m
     assert all(s.data["object"]["definition"]["type"] == ActivityType.TUTOR_SESSION for s in rows)
     with pytest.raises(ValidationError):
         service.log_session(mentorship, mentor, date.today() + timedelta(days=1), 45)  # not yet happened
+    with pytest.raises(ValidationError):
+        service.log_session(mentorship, mentor, mentorship.started_on - timedelta(days=1), 45)  # before the start
 
 
 def test_a_mentorship_ended_badly_is_never_proposed_again(db, create_user, make_mentor, ask):
