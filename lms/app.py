@@ -110,6 +110,8 @@ def init_extensions(app: Flask) -> None:
     from plans.competencies import models as _competency_models  # noqa: F401
     from plans.checkins import models as _checkin_models  # noqa: F401
     from plans.checkins import tasks as checkin_tasks
+    from plans.mentoring import models as _mentoring_models  # noqa: F401
+    from plans.mentoring import tasks as _mentoring_tasks  # noqa: F401
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
@@ -130,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from .forums.views import bp as forums_bp
     from .courses.views import bp as courses_bp
     from plans.checkins.views import bp as checkins_bp
+    from plans.mentoring.views import bp as mentoring_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
@@ -145,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(checkins_bp)
+    app.register_blueprint(mentoring_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Callable
 
 from flask import current_app
 from flask_babel import format_date, gettext as _, lazy_gettext as _l
@@ -283,7 +284,21 @@ def buddy_candidates(spell: EmploymentSpell, today: date | None = None, limit: i
     return list(db.session.execute(q).scalars())
 
 
+#: a module that proposes buddies its own way (plans.mentoring's matching engine); lms never imports it
+_buddy_proposer: Callable[[EmploymentSpell, date], User | None] | None = None
+
+
+def register_buddy_proposer(func: Callable[[EmploymentSpell, date], User | None] | None) -> None:
+    """Let `func(spell, today)` choose the proposed buddy (None restores the built-in query)."""
+    global _buddy_proposer
+    _buddy_proposer = func
+
+
 def propose_buddy(spell: EmploymentSpell, today: date | None = None) -> User | None:
+    """The registered proposer's choice, else the colleague `buddy_candidates` lists first."""
+    today = today or date.today()
+    if _buddy_proposer is not None:
+        return _buddy_proposer(spell, today)
     found = buddy_candidates(spell, today, limit=1)
     return found[0] if found else None
 

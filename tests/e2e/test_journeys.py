@@ -26,6 +26,10 @@ for _pages in NAV.values():
 # Everyone with a manager (or reports, or HR) has 1:1 check-ins; a new hire before day one does not.
 for _role in ("employee", "mentor", "manager", "hr", "admin"):
     NAV[_role].append("/checkins/")
+# Mentoring from the first day on (not before it).
+for _role, _pages in NAV.items():
+    if _role != "new_hire":
+        _pages.append("/mentoring/")
 # Words of the English interface that must not appear in the Danish or Swedish one.
 ENGLISH_UI = ["Sign out", "Home", "My profile", "Employment history", "Job title", "Departments", "Audit log",
               "Language", "Change password", "My team"]
