@@ -106,6 +106,8 @@ def init_extensions(app: Flask) -> None:
     celery_app = celery_init_app(app)
     # Import task modules so the worker knows them.
     from plans.competencies import models as _competency_models  # noqa: F401
+    from plans.devplans import models as _devplan_models  # noqa: F401
+    from plans.devplans import tasks as _devplan_tasks  # noqa: F401  subscribes to the statement stream
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
@@ -124,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .forums.views import bp as forums_bp
     from .courses.views import bp as courses_bp
+    from plans.competencies.views import bp as competencies_bp
+    from plans.devplans.views import bp as devplans_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
@@ -138,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(forums_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(onboarding_bp)
+    app.register_blueprint(competencies_bp)
+    app.register_blueprint(devplans_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -1,0 +1,2 @@
+from flask import Blueprint
+bp = Blueprint("competencies", __name__, url_prefix="/competencies")
