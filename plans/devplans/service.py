@@ -433,3 +433,18 @@ def dashboard_context(user: User, today: date) -> dict | None:
         return None
     return {"devplan_goals": [(g, goal_progress(g), next_item(g)) for g in active[:4]],
             "devplan_progress": plan_progress(plan), "devplan_more": max(0, len(active) - 4)}
+
+
+def add_suggestion(person: User, competency, course: Course, by: User, level: int | None = None) -> PlanItem:
+    """Put a course suggested for a skill gap into the plan: under the active goal for that
+    competency, or a new goal aiming at `level`. Adding it twice returns the existing item."""
+    plan = ensure_plan(person)
+    goal = next((g for g in plan.goals if g.competency_id == competency.id and g.completed_at is None), None)
+    if goal is None:
+        goal = add_goal(plan, GoalData(title=str(_l("Grow in %(name)s", name=competency.name)),
+                                       competency_id=competency.id,
+                                       target_level=level if level and 1 <= level <= 5 else None), by)
+    existing = next((i for i in goal.items if i.kind == ItemKind.course and i.course_id == course.id), None)
+    if existing is not None:
+        return existing
+    return add_item(goal, ItemData(kind=ItemKind.course, course_id=course.id), by)
