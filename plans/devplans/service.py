@@ -105,8 +105,7 @@ def update_goal(goal: Goal, data: GoalData) -> Goal:
 
 def delete_goal(goal: Goal) -> None:
     plan = goal.plan
-    plan.goals.remove(goal)
-    db.session.delete(goal)
+    plan.goals.remove(goal)  # delete-orphan: removing it from the plan deletes it
     db.session.flush()
     _renumber(plan.goals)
 
@@ -241,8 +240,7 @@ def update_item(item: PlanItem, data: ItemData) -> PlanItem:
 
 def delete_item(item: PlanItem) -> None:
     goal = item.goal
-    goal.items.remove(item)
-    db.session.delete(item)
+    goal.items.remove(item)  # delete-orphan
     db.session.flush()
     _renumber(goal.items)
 
