@@ -14,7 +14,7 @@ from lms.extensions import db
 from lms.people.models import Department, User
 
 from . import service
-from .models import AssessmentSource, CompetencyAssessment, JobRole, RoleRequirement, TransitionKind
+from .models import AssessmentSource, CareerInterest, CompetencyAssessment, JobRole, RoleRequirement, RoleTransition, TransitionKind
 
 GENERIC_LEVELS = (
     "Knows the basics and applies them with guidance.",
@@ -205,7 +205,7 @@ def seed_demo(today: date, rng: random.Random) -> None:
             for comp_name, level in links.items():
                 service.link_course(courses[title].id, comps[comp_name], level)
     _assess_everyone(today, rng, roles, comps)
-    _interests(rng, roles)
+    _interests(today, rng, roles)
     db.session.flush()
 
 
@@ -213,7 +213,7 @@ def _assess_everyone(today: date, rng: random.Random, roles: dict, comps: dict) 
     """Most people assessed themselves; most managers assessed their reports (a little lower)."""
     employee = db.session.execute(select(User).where(User.email == "employee@fjordhavn.example")).scalar_one_or_none()
     rows = []
-    for user, spell in service.current_staff():
+    for user, spell in service.current_staff(today):
         role = roles.get(spell.job_title)
         if role is None:
             continue
@@ -244,14 +244,14 @@ def _assess_everyone(today: date, rng: random.Random, roles: dict, comps: dict) 
     db.session.flush()
 
 
-def _interests(rng: random.Random, roles: dict) -> None:
-    from .models import CareerInterest, RoleTransition
+def _interests(today: date, rng: random.Random, roles: dict) -> None:
+
 
     transitions = db.session.execute(select(RoleTransition)).scalars().all()
     by_from: dict[int, list] = {}
     for t in transitions:
         by_from.setdefault(t.from_role_id, []).append(t)
-    for user, spell in service.current_staff():
+    for user, spell in service.current_staff(today):
         role = roles.get(spell.job_title)
         if role is None or role.id not in by_from:
             continue

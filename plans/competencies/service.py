@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Iterable
 
 from flask_babel import lazy_gettext as _l
@@ -372,11 +373,9 @@ def interests_of(user_ids: list[int]) -> dict[int, list[CareerInterest]]:
     return dict(out)
 
 
-def current_staff() -> list[tuple[User, EmploymentSpell]]:
-    """Active people on their latest, open spell that has started (one query)."""
-    from datetime import date
-
-    today = date.today()
+def current_staff(today: date | None = None) -> list[tuple[User, EmploymentSpell]]:
+    """Active people on their latest, open spell that has started by `today` (one query)."""
+    today = today or date.today()
     return list(db.session.execute(
         select(User, EmploymentSpell).join(EmploymentSpell, EmploymentSpell.user_id == User.id)
         .where(User.is_active.is_(True), is_latest_spell(), EmploymentSpell.hire_date <= today,

@@ -132,8 +132,8 @@ def seed_demo(today: date, rng: random.Random) -> None:
         _mads(today, mads, henrik, ingrid)
         _henrik(today, henrik)
     skip = {u.id for u in (mads, henrik) if u is not None}
-    mentors = [u for u, _s in competencies.current_staff() if u.is_mentor]
-    staff = [(u, s) for u, s in competencies.current_staff() if u.id not in skip and (today - s.hire_date).days > 60]
+    mentors = [u for u, _s in competencies.current_staff(today) if u.is_mentor]
+    staff = [(u, s) for u, s in competencies.current_staff(today) if u.id not in skip and (today - s.hire_date).days > 60]
     for user, spell in staff:
         if rng.random() < 0.45:
             _random_plan(today, rng, user, spell, mentors, [u for u, s in staff if s.department_id == spell.department_id and u.id != user.id])

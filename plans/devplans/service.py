@@ -52,7 +52,10 @@ def goal_iri(goal: Goal) -> str:
 def plan_of(user: User) -> DevelopmentPlan | None:
     return db.session.execute(
         select(DevelopmentPlan).where(DevelopmentPlan.user_id == user.id)
-        .options(selectinload(DevelopmentPlan.goals).selectinload(Goal.items))
+        .options(selectinload(DevelopmentPlan.goals).selectinload(Goal.items).options(
+                     joinedload(PlanItem.colleague), joinedload(PlanItem.added_by)),
+                 selectinload(DevelopmentPlan.goals).joinedload(Goal.competency),
+                 joinedload(DevelopmentPlan.target_role))
     ).scalar_one_or_none()
 
 

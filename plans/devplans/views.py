@@ -15,7 +15,7 @@ from lms.core.dashboard import register_panel
 from lms.core.pagination import paginate_rows
 from lms.courses.models import Course, CourseModule, CourseStatus
 from lms.extensions import db
-from lms.people.models import Role, User
+from lms.people.models import User
 from lms.people.service import ValidationError, direct_reports, people_query
 from lms.people.views import _apply_errors, _page, _page_arg, require
 from plans.competencies import service as competencies
