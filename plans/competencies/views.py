@@ -115,6 +115,7 @@ def career():
 @bp.route("/career/<int:role_id>/interest", methods=["POST"])
 @login_required
 def career_interest(role_id: int):
+    """Say (or withdraw) that I am interested in a role; my manager and HR see it."""
     role = db.get_or_404(JobRole, role_id)
     form = InterestForm()
     if not form.validate_on_submit():
@@ -152,6 +153,7 @@ def _competency_save(comp: Competency | None, form: CompetencyForm):
 @bp.route("/framework/new", methods=["GET", "POST"])
 @require(can_manage_framework)
 def competency_new():
+    """HR adds a competency with its level descriptions."""
     form = CompetencyForm()
     done = _submit(form, lambda: _competency_save(None, form), _("Competency added."),
                    lambda c: url_for("competencies.competency_edit", competency_id=c.id))
@@ -161,6 +163,7 @@ def competency_new():
 @bp.route("/framework/<int:competency_id>", methods=["GET", "POST"])
 @require(can_manage_framework)
 def competency_edit(competency_id: int):
+    """HR edits a competency, its level descriptions and the courses that build it."""
     comp = db.get_or_404(Competency, competency_id)
     form = CompetencyForm(obj=comp)
     if request.method == "GET":
@@ -198,6 +201,7 @@ def course_link(competency_id: int):
 @bp.route("/framework/<int:competency_id>/courses/<int:course_id>/remove", methods=["POST"])
 @require(can_manage_framework)
 def course_unlink(competency_id: int, course_id: int):
+    """HR removes a course from a competency's suggestions."""
     link = db.get_or_404(CourseCompetency, (course_id, competency_id))
     db.session.delete(link)
     db.session.commit()
@@ -232,6 +236,7 @@ def _role_save(role: JobRole | None, form: RoleForm) -> JobRole:
 @bp.route("/roles/new", methods=["GET", "POST"])
 @require(can_manage_framework)
 def role_new():
+    """HR adds a role profile (matched to people by job title)."""
     form = _role_form(RoleForm())
     done = _submit(form, lambda: _role_save(None, form), _("Role added. Now set its required levels."),
                    lambda r: url_for("competencies.role_detail", role_id=r.id))
@@ -241,6 +246,7 @@ def role_new():
 @bp.route("/roles/<int:role_id>/edit", methods=["GET", "POST"])
 @require(can_manage_framework)
 def role_edit(role_id: int):
+    """HR edits a role's title, department and seniority."""
     role = db.get_or_404(JobRole, role_id)
     form = _role_form(RoleForm(obj=role))
     done = _submit(form, lambda: _role_save(role, form), _("Saved."),
@@ -303,6 +309,7 @@ def role_requirements(role_id: int):
 @bp.route("/roles/<int:role_id>/transitions", methods=["POST"])
 @require(can_manage_framework)
 def transition_add(role_id: int):
+    """HR adds a career path from this role (promotion or lateral move)."""
     role = db.get_or_404(JobRole, role_id)
     form = _transition_form(role, TransitionForm())
     if not form.validate_on_submit():
@@ -316,6 +323,7 @@ def transition_add(role_id: int):
 @bp.route("/transitions/<int:transition_id>/remove", methods=["POST"])
 @require(can_manage_framework)
 def transition_remove(transition_id: int):
+    """HR removes a career path."""
     transition = db.get_or_404(RoleTransition, transition_id)
     role_id = transition.from_role_id
     db.session.delete(transition)

@@ -160,6 +160,7 @@ def team():
 @bp.route("/people/<int:user_id>/target-role", methods=["POST"])
 @login_required
 def set_target_role(user_id: int):
+    """The person chooses the role they work towards (their gap to it shows on My skills)."""
     person = _person(user_id)
     if current_user.id != person.id:
         abort(403)
@@ -171,8 +172,7 @@ def set_target_role(user_id: int):
     plan.target_role_id = form.target_role_id.data
     db.session.commit()
     flash(_("Target role saved."), "success")
-    return redirect(request.form.get("next") == "skills" and url_for("competencies.my_skills")
-                    or url_for("devplans.person_plan", user_id=person.id))
+    return redirect(url_for("devplans.person_plan", user_id=person.id))
 
 
 # --- goals -----------------------------------------------------------------------------------------
@@ -206,6 +206,7 @@ def _save(form, action, message, target, template, **context):
 @bp.route("/people/<int:user_id>/goals/new", methods=["GET", "POST"])
 @login_required
 def goal_new(user_id: int):
+    """A new goal on the person's plan (by them or their manager); the plan is created on first use."""
     person = _person(user_id)
     if not can_edit_person_plan(current_user, person):
         abort(403)
@@ -221,6 +222,7 @@ def goal_new(user_id: int):
 @bp.route("/goals/<int:goal_id>/edit", methods=["GET", "POST"])
 @login_required
 def goal_edit(goal_id: int):
+    """Change a goal's title, reason, date or target competency level."""
     goal = _load_goal(goal_id)
     form = _goal_form(GoalForm(obj=goal))
     return _save(form, lambda: service.update_goal(goal, _goal_data(form)), _("Saved."),
@@ -231,6 +233,7 @@ def goal_edit(goal_id: int):
 @bp.route("/goals/<int:goal_id>/move", methods=["POST"])
 @login_required
 def goal_move(goal_id: int):
+    """Move a goal up or down the plan (a POST form: works without JavaScript)."""
     goal = _load_goal(goal_id)
     service.move_goal(goal, _delta())
     db.session.commit()
@@ -240,6 +243,7 @@ def goal_move(goal_id: int):
 @bp.route("/goals/<int:goal_id>/delete", methods=["POST"])
 @login_required
 def goal_delete(goal_id: int):
+    """Remove a goal and its steps."""
     goal = _load_goal(goal_id)
     user_id = goal.plan.user_id
     service.delete_goal(goal)
@@ -251,6 +255,7 @@ def goal_delete(goal_id: int):
 @bp.route("/goals/<int:goal_id>/complete", methods=["POST"])
 @login_required
 def goal_complete(goal_id: int):
+    """The owner closes a goal with what they achieved; records `completed` about the goal."""
     goal = _load_goal(goal_id, edit=False)
     if not can_complete(current_user, goal.plan):
         abort(403)
@@ -266,6 +271,7 @@ def goal_complete(goal_id: int):
 @bp.route("/goals/<int:goal_id>/reopen", methods=["POST"])
 @login_required
 def goal_reopen(goal_id: int):
+    """The owner reopens a goal closed too early."""
     goal = _load_goal(goal_id, edit=False)
     if not can_complete(current_user, goal.plan):
         abort(403)
@@ -307,6 +313,7 @@ def _item_data(form: ItemForm) -> service.ItemData:
 @bp.route("/goals/<int:goal_id>/items/new", methods=["GET", "POST"])
 @login_required
 def item_new(goal_id: int):
+    """Add a step to a goal's playlist, at the end or at a chosen place."""
     goal = _load_goal(goal_id)
     form = _item_form(ItemForm(), goal.plan.user)
     if request.method == "GET":
@@ -323,6 +330,7 @@ def item_new(goal_id: int):
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
 def item_edit(item_id: int):
+    """Change a step's title, details, link, colleague or date (its kind and catalogue link stay)."""
     item = _load_item(item_id)
     form = _item_form(ItemForm(obj=item), item.goal.plan.user)
     if request.method == "GET":
@@ -338,6 +346,7 @@ def item_edit(item_id: int):
 @bp.route("/items/<int:item_id>/move", methods=["POST"])
 @login_required
 def item_move(item_id: int):
+    """Move a step up or down the playlist (a POST form: works without JavaScript)."""
     item = _load_item(item_id)
     service.move_item(item, _delta())
     db.session.commit()
@@ -347,6 +356,7 @@ def item_move(item_id: int):
 @bp.route("/items/<int:item_id>/delete", methods=["POST"])
 @login_required
 def item_delete(item_id: int):
+    """Remove a step; the others close ranks."""
     item = _load_item(item_id)
     goal = item.goal
     service.delete_item(item)
@@ -358,6 +368,7 @@ def item_delete(item_id: int):
 @bp.route("/items/<int:item_id>/start", methods=["POST"])
 @login_required
 def item_start(item_id: int):
+    """The owner starts a step (records `attempted`); a course step opens the course."""
     item = _load_item(item_id, edit=False)
     if not can_complete_item(current_user, item):
         abort(403)
@@ -371,6 +382,7 @@ def item_start(item_id: int):
 @bp.route("/items/<int:item_id>/complete", methods=["POST"])
 @login_required
 def item_complete(item_id: int):
+    """The owner completes a step with a short reflection or evidence (records `completed`)."""
     item = _load_item(item_id, edit=False)
     if not can_complete_item(current_user, item):
         abort(403)
@@ -386,6 +398,7 @@ def item_complete(item_id: int):
 @bp.route("/items/<int:item_id>/reopen", methods=["POST"])
 @login_required
 def item_reopen(item_id: int):
+    """The owner takes back a completion made by mistake."""
     item = _load_item(item_id, edit=False)
     if not can_complete(current_user, item.goal.plan) or item.completed_at is None:
         abort(403)
@@ -400,6 +413,7 @@ def item_reopen(item_id: int):
 @bp.route("/people/<int:user_id>/comments", methods=["POST"])
 @login_required
 def comment_add(user_id: int):
+    """The person or their manager comments on the plan; the other is notified."""
     person = _person(user_id)
     if not can_edit_person_plan(current_user, person):
         abort(403)
