@@ -126,3 +126,37 @@ def test_a_gap_suggestion_lands_in_the_plan_in_one_click(client, login, team, co
     login(team.rita)
     assert client.post(f"/plans/people/{team.mads.id}/suggestions",
                        data={"course_id": course.id, "competency_id": sql.id}).status_code == 403
+
+
+def _count_queries(db, client, url):
+    from sqlalchemy import event
+
+    statements = []
+    engine = db.session.get_bind()
+    listener = lambda *a, **k: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_plan_and_team_pages_do_not_grow_queries_with_rows(client, login, db, team, create_user):
+    plan = service.ensure_plan(team.mads)
+
+    def grow(n):
+        for k in range(n):
+            g = service.add_goal(plan, service.GoalData(title=f"Goal {k}"), team.mads)
+            for kind in (ItemKind.shadowing, ItemKind.stretch):
+                service.add_item(g, service.ItemData(kind=kind, title="Step", colleague_id=create_user().id),
+                                 team.manager)
+            service.add_comment(plan, team.manager, f"Comment {k}", g)
+            create_user(department=None, manager=team.manager)
+
+    grow(1)
+    login(team.manager)
+    few = (_count_queries(db, client, f"/plans/people/{team.mads.id}"), _count_queries(db, client, "/plans/team"))
+    grow(5)
+    many = (_count_queries(db, client, f"/plans/people/{team.mads.id}"), _count_queries(db, client, "/plans/team"))
+    assert many == few
