@@ -138,6 +138,8 @@ def person_plan(user_id: int):
         can_complete=plan is not None and can_complete(current_user, plan),
         is_owner=current_user.id == person.id, kind_labels=kind_labels(), ItemKind=ItemKind,
         reflection_form=ReflectionForm(), comment_form=CommentForm(), target_form=target_form, today=date.today(),
+        levels=competencies.current_levels([person.id]).get(person.id, {}),
+        interests=competencies.interests_of([person.id]).get(person.id, []),
     )
 
 
