@@ -23,6 +23,10 @@ NAV = {
 # Pages every signed-in person reaches from the main navigation.
 for _pages in NAV.values():
     _pages.append("/forums")
+# Everyone who has started has a development plan (plans/devplans).
+for _role, _pages in NAV.items():
+    if _role != "new_hire":
+        _pages.append("/plans/")
 # Words of the English interface that must not appear in the Danish or Swedish one.
 ENGLISH_UI = ["Sign out", "Home", "My profile", "Employment history", "Job title", "Departments", "Audit log",
               "Language", "Change password", "My team"]
