@@ -96,3 +96,23 @@ def test_hr_reads_the_gap_heatmap(page, live_server):
     _submit(page, "Show")
     assert "Team of Henrik Dahl" in table.inner_text()
     screenshot(page, "plans-hr-heatmap")
+
+
+def test_a_manager_suggests_a_step_and_comments_on_a_reports_plan(page, live_server):
+    sign_in(page, live_server, "manager@fjordhavn.example", "en")
+    page.goto(live_server + "/plans/team")
+    page.get_by_role("link", name="Mads Kristensen").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Development plan of Mads Kristensen"
+    goal = page.locator("article.plan-goal", has_text="Write SQL that scales with our data")
+    goal.get_by_role("link", name="Add a step").click()
+    page.select_option("#kind", "mentoring")
+    page.fill("#title", "Session with Henrik on query reviews")
+    _submit(page, "Add step")
+    step = page.locator("li.plan-item", has_text="Session with Henrik on query reviews")
+    assert "suggested by Henrik Dahl" in step.inner_text()
+    # The employee owns completion: the manager has no button for it.
+    assert step.get_by_role("button", name="Complete step").count() == 0
+    page.fill("#body", "Added a review session; book it when it suits you.")
+    _submit(page, "Add comment")
+    assert "Added a review session" in page.locator("#comments").inner_text()
