@@ -13,8 +13,9 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from tincan import Result
 
 from lms.courses.models import Course, CourseModule, CourseStatus, Enrolment
@@ -117,8 +118,16 @@ def complete_goal(goal: Goal, by: User, reflection: str = "") -> bool:
     """The owner closes a goal; records `completed` about the goal. False if it was closed already."""
     if goal.completed_at is not None:
         return False
-    goal.completed_at = utcnow()
-    goal.reflection = reflection.strip()
+    now = utcnow()
+    done = db.session.execute(
+        update(Goal).where(Goal.id == goal.id, Goal.completed_at.is_(None))
+        .values(completed_at=now, reflection=reflection.strip()).execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:  # closed meanwhile by another request
+        db.session.refresh(goal)
+        return False
+    set_committed_value(goal, "completed_at", now)
+    set_committed_value(goal, "reflection", reflection.strip())
     record(goal.plan.user, Verb.COMPLETED, goal_iri(goal), activity_name=goal.title, activity_type=ActivityType.GOAL,
            result=Result(completion=True, response=goal.reflection[:1000] or None))
     db.session.flush()
@@ -273,9 +282,18 @@ def complete_item(item: PlanItem, by: User, reflection: str = "") -> bool:
     if item.completed_at is not None:
         return False
     now = utcnow()
+    # A conditional UPDATE: of two workers handed the same statement at once, only one completes
+    # the item (the other's WHERE no longer matches once the first commits) and records it.
+    done = db.session.execute(
+        update(PlanItem).where(PlanItem.id == item.id, PlanItem.completed_at.is_(None))
+        .values(completed_at=now, reflection=reflection.strip()).execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        db.session.refresh(item)
+        return False
+    set_committed_value(item, "completed_at", now)
+    set_committed_value(item, "reflection", reflection.strip())
     item.started_at = item.started_at or now
-    item.completed_at = now
-    item.reflection = reflection.strip()
     record(item.goal.plan.user, Verb.COMPLETED, item_iri(item), activity_name=item.title,
            activity_type=ActivityType.CHECKLIST_ITEM,
            result=Result(completion=True, response=item.reflection[:1000] or None))

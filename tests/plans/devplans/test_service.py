@@ -206,3 +206,18 @@ def test_a_manager_suggestion_notifies_the_owner(db, goal, team):
     service.add_item(goal, service.ItemData(kind=ItemKind.stretch, title="Rewrite the report"), team.manager)
     kinds = db.session.execute(select(Notification.kind).where(Notification.recipient_id == team.mads.id)).scalars().all()
     assert "plans.item_added" in kinds
+
+
+def test_an_item_completed_meanwhile_elsewhere_is_not_completed_twice(db, goal, steps, team):
+    """Two workers with the same redelivered statement: the second finds the row taken."""
+    from sqlalchemy import update
+
+    from lms.people.models import utcnow
+
+    a = steps[0]
+    db.session.execute(update(PlanItem).where(PlanItem.id == a.id).values(completed_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    assert a.completed_at is None  # this session's copy is stale, as in the second worker
+    assert not service.complete_item(a, team.mads, "late")
+    assert a.completed_at is not None
+    assert _statements(db, Verb.COMPLETED, f"{BASE}/plans/items/{a.id}") == []
