@@ -112,6 +112,8 @@ def init_extensions(app: Flask) -> None:
     from plans.checkins import tasks as checkin_tasks
     from plans.mentoring import models as _mentoring_models  # noqa: F401
     from plans.mentoring import tasks as _mentoring_tasks  # noqa: F401
+    from plans.devplans import models as _devplan_models  # noqa: F401
+    from plans.devplans import tasks as _devplan_tasks  # noqa: F401  subscribes to the statement stream
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
@@ -133,6 +135,8 @@ def register_blueprints(app: Flask) -> None:
     from .courses.views import bp as courses_bp
     from plans.checkins.views import bp as checkins_bp
     from plans.mentoring.views import bp as mentoring_bp
+    from plans.competencies.views import bp as competencies_bp
+    from plans.devplans.views import bp as devplans_bp
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
@@ -149,6 +153,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(onboarding_bp)
     app.register_blueprint(checkins_bp)
     app.register_blueprint(mentoring_bp)
+    app.register_blueprint(competencies_bp)
+    app.register_blueprint(devplans_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -206,6 +206,11 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
     from .onboarding.demo import seed_demo as seed_onboarding
 
     seed_onboarding(today, rng)
+    from plans.competencies.demo import seed_demo as seed_competencies
+    from plans.devplans.demo import seed_demo as seed_devplans
+
+    seed_competencies(today, random.Random(seed + 5))
+    seed_devplans(today, random.Random(seed + 6))
     from plans.checkins.demo import seed_demo as seed_checkins
 
     seed_checkins(today, rng)

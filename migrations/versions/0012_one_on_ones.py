@@ -1,7 +1,7 @@
 """1:1 check-ins: pairs with a cadence, meetings, preps, agenda items, agreements
 
 Revision ID: 0012_one_on_ones
-Revises: 0010_competencies
+Revises: 0011_devplans
 Create Date: 2026-11-23 05:24:03.462160
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_one_on_ones'
-down_revision = '0010_competencies'
+down_revision = '0011_devplans'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -137,3 +137,75 @@ class CompetencyAssessment(db.Model):
         CheckConstraint(f"level BETWEEN {MIN_LEVEL} AND {MAX_LEVEL}", name="level_range"),
         Index("ix_competency_assessments_user_latest", "user_id", "competency_id", "source", "assessed_at"),
     )
+
+
+class CourseCompetency(db.Model):
+    """A catalogue course that builds a competency, up to a level: HR links them, and a person's
+    gap in the competency suggests the courses that reach beyond their current level."""
+
+    __tablename__ = "course_competencies"
+
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"), primary_key=True)
+    #: the level a learner who finishes the course can reach (suggested for gaps below it)
+    level: Mapped[int] = mapped_column(SmallInteger, default=3)
+
+    course = relationship("Course")
+    competency: Mapped[Competency] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"level BETWEEN {MIN_LEVEL} AND {MAX_LEVEL}", name="level_range"),
+        Index("ix_course_competencies_competency_id", "competency_id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<CourseCompetency course={self.course_id} competency={self.competency_id} L{self.level}>"
+
+
+class TransitionKind(str, enum.Enum):
+    """A career step: up (promotion) or sideways (a lateral move into another field)."""
+
+    promotion = "promotion"
+    lateral = "lateral"
+
+
+class RoleTransition(db.Model):
+    """A career path edge: people in `from_role` can move to `to_role`."""
+
+    __tablename__ = "role_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_role_id: Mapped[int] = mapped_column(ForeignKey("job_roles.id", ondelete="CASCADE"))
+    to_role_id: Mapped[int] = mapped_column(ForeignKey("job_roles.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[TransitionKind] = mapped_column(string_enum(TransitionKind))
+
+    from_role: Mapped[JobRole] = relationship(foreign_keys=[from_role_id])
+    to_role: Mapped[JobRole] = relationship(foreign_keys=[to_role_id])
+
+    __table_args__ = (
+        UniqueConstraint("from_role_id", "to_role_id", name="uq_role_transitions_pair"),
+        CheckConstraint("from_role_id <> to_role_id", name="not_to_itself"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<RoleTransition {self.from_role_id}->{self.to_role_id} {self.kind.value}>"
+
+
+class CareerInterest(db.Model):
+    """A person says they would like a role one day; their manager and HR see it."""
+
+    __tablename__ = "career_interests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    role_id: Mapped[int] = mapped_column(ForeignKey("job_roles.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+    role: Mapped[JobRole] = relationship()
+
+    __table_args__ = (UniqueConstraint("user_id", "role_id", name="uq_career_interests_user_role"),)
+
+    def __repr__(self) -> str:
+        return f"<CareerInterest user={self.user_id} role={self.role_id}>"

@@ -1,0 +1,1 @@
+"""Living development plans: goals broken into ordered playlists of learning items."""
