@@ -106,6 +106,7 @@ def init_extensions(app: Flask) -> None:
     celery_app = celery_init_app(app)
     # Import task modules so the worker knows them.
     from plans.competencies import models as _competency_models  # noqa: F401
+    from analytics import models as _analytics_models  # noqa: F401
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
+    from analytics.views import bp as analytics_bp
 
     app.register_blueprint(xapi_bp)
     app.register_blueprint(lrs_admin_bp)
@@ -138,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(forums_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(onboarding_bp)
+    app.register_blueprint(analytics_bp)
 
 
 def register_cli(app: Flask) -> None:
@@ -148,6 +151,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(xapi_cli)
     app.cli.add_command(demo_command)
+    from analytics.cli import hris_cli
+
+    app.cli.add_command(hris_cli)
 
 
 def _wants_json() -> bool:
