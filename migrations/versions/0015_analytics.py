@@ -1,8 +1,8 @@
-"""analytics
+"""analytics: HRIS imports, person attributes, absences, pulse surveys
 
 Revision ID: 0015_analytics
 Revises: 0010_competencies
-Create Date: 2026-11-23 05:41:39.657300
+Create Date: 2026-11-23 05:47:47.281048
 
 """
 from alembic import op
@@ -72,11 +72,135 @@ def upgrade():
     with op.batch_alter_table('person_attributes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_attributes_user_id'), ['user_id'], unique=False)
 
+    op.create_table('pulse_surveys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('organisation', sa.String(length=120), nullable=False),
+    sa.Column('schedule', sa.Enum('once', 'monthly', 'quarterly', name='schedule', native_enum=False, length=20), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('open_days', sa.Integer(), nullable=False),
+    sa.Column('is_all_staff', sa.Boolean(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('open_days BETWEEN 1 AND 60', name=op.f('ck_pulse_surveys_pulse_open_days')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_pulse_surveys_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pulse_surveys'))
+    )
+    op.create_table('pulse_questions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('enps', 'likert', 'text', name='questionkind', native_enum=False, length=20), nullable=False),
+    sa.Column('topic', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['pulse_surveys.id'], name=op.f('fk_pulse_questions_survey_id_pulse_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pulse_questions'))
+    )
+    with op.batch_alter_table('pulse_questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pulse_questions_survey_id'), ['survey_id'], unique=False)
+
+    op.create_table('pulse_rounds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('period', sa.String(length=10), nullable=False),
+    sa.Column('opens_on', sa.Date(), nullable=False),
+    sa.Column('closes_on', sa.Date(), nullable=False),
+    sa.Column('is_sealed', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['pulse_surveys.id'], name=op.f('fk_pulse_rounds_survey_id_pulse_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pulse_rounds')),
+    sa.UniqueConstraint('survey_id', 'period', name='uq_pulse_rounds_survey_period')
+    )
+    with op.batch_alter_table('pulse_rounds', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pulse_rounds_survey_id'), ['survey_id'], unique=False)
+
+    op.create_table('pulse_survey_departments',
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_pulse_survey_departments_department_id_departments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_id'], ['pulse_surveys.id'], name=op.f('fk_pulse_survey_departments_survey_id_pulse_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('survey_id', 'department_id', name=op.f('pk_pulse_survey_departments'))
+    )
+    op.create_table('pulse_comments',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_pulse_comments_department_id_departments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['question_id'], ['pulse_questions.id'], name=op.f('fk_pulse_comments_question_id_pulse_questions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['pulse_rounds.id'], name=op.f('fk_pulse_comments_round_id_pulse_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pulse_comments')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('pulse_comments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pulse_comments_round_id'), ['round_id'], unique=False)
+
+    op.create_table('pulse_invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('has_answered', sa.Boolean(), nullable=False),
+    sa.Column('reminded_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['round_id'], ['pulse_rounds.id'], name=op.f('fk_pulse_invitations_round_id_pulse_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_pulse_invitations_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pulse_invitations')),
+    sa.UniqueConstraint('round_id', 'user_id', name='uq_pulse_invitations_round_user')
+    )
+    with op.batch_alter_table('pulse_invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pulse_invitations_user_id'), ['user_id'], unique=False)
+
+    op.create_table('pulse_responses',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('tenure_band', sa.String(length=5), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_pulse_responses_department_id_departments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['round_id'], ['pulse_rounds.id'], name=op.f('fk_pulse_responses_round_id_pulse_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pulse_responses')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('pulse_responses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pulse_responses_round_id'), ['round_id'], unique=False)
+
+    op.create_table('pulse_answers',
+    sa.Column('response_id', sa.String(length=32), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.CheckConstraint('value BETWEEN 0 AND 10', name=op.f('ck_pulse_answers_pulse_answer_value')),
+    sa.ForeignKeyConstraint(['question_id'], ['pulse_questions.id'], name=op.f('fk_pulse_answers_question_id_pulse_questions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['response_id'], ['pulse_responses.id'], name=op.f('fk_pulse_answers_response_id_pulse_responses'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('response_id', 'question_id', name=op.f('pk_pulse_answers')),
+    sqlite_with_rowid=False
+    )
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('pulse_answers')
+    with op.batch_alter_table('pulse_responses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pulse_responses_round_id'))
+
+    op.drop_table('pulse_responses')
+    with op.batch_alter_table('pulse_invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pulse_invitations_user_id'))
+
+    op.drop_table('pulse_invitations')
+    with op.batch_alter_table('pulse_comments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pulse_comments_round_id'))
+
+    op.drop_table('pulse_comments')
+    op.drop_table('pulse_survey_departments')
+    with op.batch_alter_table('pulse_rounds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pulse_rounds_survey_id'))
+
+    op.drop_table('pulse_rounds')
+    with op.batch_alter_table('pulse_questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pulse_questions_survey_id'))
+
+    op.drop_table('pulse_questions')
+    op.drop_table('pulse_surveys')
     with op.batch_alter_table('person_attributes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_person_attributes_user_id'))
 
