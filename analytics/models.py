@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.people.models import User, UTCDateTime, string_enum, utcnow
+from lms.people.models import Department, User, UTCDateTime, string_enum, utcnow
 
 
 class ImportKind(str, enum.Enum):
@@ -208,7 +208,7 @@ class PulseSurvey(db.Model):
 
     questions: Mapped[list[PulseQuestion]] = relationship(
         back_populates="survey", order_by="PulseQuestion.position", cascade="all, delete-orphan")
-    departments: Mapped[list] = relationship("Department", secondary=pulse_survey_departments)
+    departments: Mapped[list[Department]] = relationship(secondary=pulse_survey_departments)
     rounds: Mapped[list[PulseRound]] = relationship(back_populates="survey", order_by="PulseRound.opens_on")
 
     __table_args__ = (CheckConstraint("open_days BETWEEN 1 AND 60", name="pulse_open_days"),)

@@ -1,19 +1,26 @@
-"""HR pages for analytics: HRIS and absence imports (upload, preview and mapping, report, confirm)."""
+"""Analytics pages: HRIS and absence imports (upload, preview and mapping, report, confirm) and
+pulse surveys (HR defines them and reads thresholded results; employees answer their own invitations)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.core.dashboard import register_panel
 from lms.extensions import db
-from lms.people.models import utcnow
-from lms.people.views import require
+from lms.people.forms import as_choices
+from lms.people.models import Department, utcnow
+from lms.people.service import ValidationError, department_tree
+from lms.people.views import _page, _submit, require
 
-from . import hris
-from .forms import ActionForm, UploadForm
-from .models import HrisImport, ImportKind, ImportStatus
-from .permissions import can_import_hr_data
+from . import hris, pulse
+from .forms import ActionForm, SurveyForm, UploadForm, topic_labels
+from .models import HrisImport, ImportKind, ImportStatus, PulseRound, PulseSurvey, QuestionKind, Schedule
+from .permissions import can_import_hr_data, can_manage_surveys, can_open_analytics
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
@@ -50,7 +57,7 @@ def hris_upload():
                 form.file.errors.append(str(exc))
             else:
                 imp = HrisImport(kind=ImportKind(kind), filename=(form.file.data.filename or "upload.csv")[:255],
-                                 content=text, mapping=mapping, uploaded_by_id=request_user_id())
+                                 content=text, mapping=mapping, uploaded_by_id=current_user.id)
                 db.session.add(imp)
                 db.session.flush()
                 _check(imp, warning)
@@ -60,12 +67,6 @@ def hris_upload():
         select(HrisImport).order_by(HrisImport.created_at.desc(), HrisImport.id.desc()).limit(20)
     ).scalars().all()
     return render_template("analytics/hris/upload.html", form=form, recent=recent), 400 if form.errors else 200
-
-
-def request_user_id() -> int:
-    from flask_login import current_user
-
-    return current_user.id
 
 
 def _check(imp: HrisImport, warning: str | None = None) -> None:
@@ -151,3 +152,195 @@ def hris_discard(import_id: int):
         db.session.commit()
         flash(_("The file was discarded; nothing was imported."), "success")
     return redirect(url_for("analytics.hris_upload"))
+
+
+# --- home ---------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@require(can_open_analytics)
+def home():
+    """HR's analytics start page: HR data and pulse surveys."""
+    surveys = db.session.execute(select(PulseSurvey).order_by(PulseSurvey.created_at.desc()).limit(50)).scalars().all()
+    imports = db.session.execute(
+        select(HrisImport).order_by(HrisImport.created_at.desc(), HrisImport.id.desc()).limit(5)).scalars().all()
+    return render_template("analytics/home.html", surveys=surveys, imports=imports)
+
+
+# --- pulse surveys: HR ----------------------------------------------------------------------------
+
+
+def _organisation_name() -> str:
+    root = db.session.execute(select(Department).where(Department.parent_id.is_(None))
+                              .order_by(Department.id).limit(1)).scalar_one_or_none()
+    return root.name if root else ""
+
+
+@bp.route("/surveys/new", methods=["GET", "POST"])
+@require(can_manage_surveys)
+def survey_new():
+    """Define a pulse survey: items, schedule and audience."""
+    form = SurveyForm()
+    labels = topic_labels()
+    form.topics.choices = as_choices((t, labels[t]) for t in pulse.STANDARD_TOPICS[1:])
+    form.department_ids.choices = as_choices(
+        (d.id, "\u2003" * depth + d.name) for d, depth in department_tree() if d.is_active)
+    if request.method == "GET":
+        form.organisation.data = _organisation_name()
+        form.starts_on.data = date.today()
+    done = _submit(
+        form,
+        lambda: pulse.create_survey(pulse.SurveyData(
+            title=form.title.data, organisation=form.organisation.data, schedule=Schedule(form.schedule.data),
+            starts_on=form.starts_on.data, open_days=form.open_days.data,
+            department_ids=list(form.department_ids.data or []), topics=list(form.topics.data or []),
+            custom_question=form.custom_question.data or "",
+        ), current_user),
+        _("Survey created. Its first round opens on its start date; you can also open it now."),
+        lambda survey: url_for("analytics.survey_detail", survey_id=survey.id),
+    )
+    return done or _page("analytics/pulse/survey_form.html", form)
+
+
+@bp.route("/surveys/<int:survey_id>")
+@require(can_manage_surveys)
+def survey_detail(survey_id: int):
+    """A survey's questions, rounds with response counts, and eNPS over time by department."""
+    survey = db.get_or_404(PulseSurvey, survey_id)
+    rounds = [(rnd, *pulse.response_counts(rnd)) for rnd in survey.rounds]
+    trend = pulse.enps_trend(survey)
+    names: list[tuple[object, str, int]] = []
+    seen = set()
+    for _rnd, results in trend:
+        for r in results:
+            if r.key not in seen:
+                seen.add(r.key)
+                names.append((r.key, r.name, r.depth))
+    cells = {(rnd.id, r.key): r for rnd, results in trend for r in results}
+    return render_template("analytics/pulse/survey.html", survey=survey, rounds=rounds, trend=trend, names=names,
+                           cells=cells, question_text=pulse.question_text, today=date.today(),
+                           form=ActionForm(), due=pulse.due_opening(survey, date.today()))
+
+
+@bp.route("/surveys/<int:survey_id>/open", methods=["POST"])
+@require(can_manage_surveys)
+def survey_open_now(survey_id: int):
+    """Open the current period's round now (instead of waiting for the nightly run) and invite."""
+    survey = db.get_or_404(PulseSurvey, survey_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    today = date.today()
+    if survey.starts_on > today:
+        survey.starts_on = today
+    opening = pulse.due_opening(survey, today) or today
+    if opening + timedelta(days=survey.open_days - 1) < today:
+        opening = today
+    rnd = pulse.open_round(survey, opening)
+    db.session.commit()
+    invited, _answered = pulse.response_counts(rnd)
+    flash(ngettext("The round %(period)s is open; %(num)d person is invited.",
+                   "The round %(period)s is open; %(num)d people are invited.", invited, period=rnd.period), "success")
+    return redirect(url_for("analytics.survey_detail", survey_id=survey.id))
+
+
+@bp.route("/rounds/<int:round_id>/close", methods=["POST"])
+@require(can_manage_surveys)
+def round_close(round_id: int):
+    """Close a round early; its results become available."""
+    rnd = db.get_or_404(PulseRound, round_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    pulse.close_round(rnd)
+    db.session.commit()
+    flash(_("The round is closed."), "success")
+    return redirect(url_for("analytics.round_results", round_id=rnd.id))
+
+
+@bp.route("/rounds/<int:round_id>/results")
+@require(can_manage_surveys)
+def round_results(round_id: int):
+    """Results of a closed round: eNPS and item means by department, thresholds and differencing applied."""
+    rnd = db.get_or_404(PulseRound, round_id)
+    invited, answered = pulse.response_counts(rnd)
+    results = pulse.round_results(rnd)
+    questions = list(rnd.survey.questions)
+    return render_template("analytics/pulse/results.html", rnd=rnd, survey=rnd.survey, results=results,
+                           questions=questions, question_text=pulse.question_text, invited=invited,
+                           answered=answered, min_result=pulse.MIN_RESULT, min_detail=pulse.MIN_DETAIL,
+                           likert=pulse.likert_labels())
+
+
+# --- pulse surveys: employees ---------------------------------------------------------------------
+
+
+@bp.route("/pulse")
+@login_required
+def pulse_mine():
+    """The signed-in person's own open survey invitations (and nobody else's)."""
+    return render_template("analytics/pulse/mine.html", invitations=pulse.open_invitations(current_user))
+
+
+@bp.route("/pulse/<int:round_id>", methods=["GET", "POST"])
+@login_required
+def pulse_answer(round_id: int):
+    """Answer a round one was invited to, once; the answers are stored without the person."""
+    rnd = db.get_or_404(PulseRound, round_id)
+    invitation = pulse.invitation_for(current_user, rnd)
+    if invitation is None:
+        abort(404)
+    questions = list(rnd.survey.questions)
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    today = date.today()
+    if invitation.has_answered or not rnd.is_open_on(today):
+        return render_template("analytics/pulse/answer.html", rnd=rnd, questions=questions, form=form, errors={},
+                               done=invitation.has_answered, closed=not rnd.is_open_on(today),
+                               question_text=pulse.question_text, likert=pulse.likert_labels(), values={})
+    values = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        scores, texts = {}, {}
+        for q in questions:
+            raw = request.form.get(f"q{q.id}", "").strip()
+            values[q.id] = raw
+            if q.kind is QuestionKind.text:
+                texts[q.id] = raw[:4000]
+            elif raw.isdigit():
+                scores[q.id] = int(raw)
+            else:
+                errors[f"q{q.id}"] = _("Choose an answer.")
+        if not errors:
+            try:
+                pulse.submit_answers(current_user, rnd, scores, texts, today)
+            except pulse.AlreadyAnswered as exc:
+                db.session.rollback()
+                flash(str(exc.message), "error")
+                return redirect(url_for("analytics.pulse_answer", round_id=rnd.id))
+            except ValidationError as exc:
+                db.session.rollback()
+                errors[exc.field or "form"] = str(exc.message)
+            else:
+                db.session.commit()
+                flash(_("Thank you! Your answers are stored without your name."), "success")
+                return redirect(url_for("analytics.pulse_mine"))
+    return render_template("analytics/pulse/answer.html", rnd=rnd, questions=questions, form=form, errors=errors,
+                           done=False, closed=False, question_text=pulse.question_text, likert=pulse.likert_labels(),
+                           values=values), 400 if errors else 200
+
+
+@bp.record_once
+def _register(state) -> None:
+    """The navigation asks `analytics_perm.can_open_analytics(user)`."""
+    from . import permissions
+
+    state.app.jinja_env.globals["analytics_perm"] = permissions
+
+
+def _dashboard(user, today) -> dict | None:
+    """Open pulse surveys of the signed-in person on the home page."""
+    invitations = pulse.open_invitations(user, today)
+    return {"pulse_invitations": invitations} if invitations else None
+
+
+register_panel("pulse", "analytics/pulse/_dashboard.html", _dashboard, order=60)

@@ -114,7 +114,10 @@ def init_extensions(app: Flask) -> None:
     from .core import tasks as core_tasks
     from .courses import tasks as course_tasks
 
-    celery_app.conf.beat_schedule = {**core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE}
+    from analytics import tasks as analytics_tasks
+
+    celery_app.conf.beat_schedule = {**core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE,
+                                     **analytics_tasks.BEAT_SCHEDULE}
 
 
 def register_blueprints(app: Flask) -> None:
