@@ -571,7 +571,11 @@ def round_results(rnd: PulseRound, rng: random.Random | None = None) -> list[Gro
         for c in sorted(children.get(g, []), key=lambda c: depts[c].name if c in depts else ""):
             walk(c, depth + 1)
 
-    walk(ROOT, 0)
+    top = children.get(ROOT, [])
+    if not n_direct.get(ROOT) and len(top) == 1:
+        walk(top[0], 0)  # the organisation is one top department: show it once, not twice
+    else:
+        walk(ROOT, 0)
     return results
 
 
