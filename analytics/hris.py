@@ -26,6 +26,7 @@ from typing import Iterable
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
 from lms.people.models import Department, EmploymentSpell, EndType, Role, User
@@ -485,6 +486,7 @@ def _validate_spells(rows: list[SpellRow], rej: _Rejections, column_of: dict[str
                 EmploymentSpell.user_id.in_([u.id for u in db_users.values()]))).scalars():
             db_spells.setdefault(s.user_id, []).append(s)
 
+    stored_manager: dict[str, str | None] = {}
     changed = True
     while changed:
         before = len(rej.rows)
@@ -509,6 +511,10 @@ def _validate_spells(rows: list[SpellRow], rej: _Rejections, column_of: dict[str
                 for row in people[number]:
                     rej.add(row.line, col("email"), _("This e-mail address belongs to employee %(number)s.",
                                                       number=existing.employee_number))
+            elif existing is not None and number in db_users and db_users[number].id != existing.id:
+                for row in people[number]:
+                    rej.add(row.line, col("email"), _("This e-mail address belongs to %(name)s, another person in "
+                                                      "Fasthold.", name=existing.full_name))
 
         # Overlapping spells of one person (the file's rows and the spells already stored).
         for number, rs in people.items():
@@ -540,14 +546,15 @@ def _validate_spells(rows: list[SpellRow], rej: _Rejections, column_of: dict[str
         def manager_of(number: str) -> str | None:
             if number in latest:
                 return latest[number].manager_number
-            user = db_users.get(number)
-            spells = db_spells.get(user.id, []) if user else []
-            current = max(spells, key=lambda s: s.hire_date, default=None)
-            if current is None or current.manager_id is None:
-                return None
-            boss = next((u for u in db_users.values() if u.id == current.manager_id), None) \
-                or db.session.get(User, current.manager_id)
-            return boss.employee_number if boss else None
+            if number not in stored_manager:  # someone only in Fasthold: their current manager there
+                user = db_users.get(number) or db.session.execute(
+                    select(User).where(User.employee_number == number)).scalar_one_or_none()
+                current = db.session.execute(
+                    select(EmploymentSpell).where(EmploymentSpell.user_id == user.id)
+                    .order_by(EmploymentSpell.hire_date.desc()).limit(1)).scalar_one_or_none() if user else None
+                boss = db.session.get(User, current.manager_id) if current and current.manager_id else None
+                stored_manager[number] = boss.employee_number if boss else None
+            return stored_manager[number]
 
         for start in list(latest):
             chain, node = [start], manager_of(start)
@@ -579,12 +586,16 @@ def import_spells(text: str, mapping: dict[str, str] | None = None, *, dry_run: 
     good = _validate_spells(rows, rej, column_of, all_lines)
     report = ImportReport(kind="spells", rows=len(parsed.rows), dry_run=dry_run,
                           errors=sorted(rej.errors, key=lambda e: (e.row, e.column)))
-    report.good = len(parsed.rows) - rej.rows.__len__()
+    report.good = len(parsed.rows) - len(rej.rows)
     savepoint = db.session.begin_nested()
     try:
         report.counts = _write_spells(good, mapping, today, run_onboarding=not dry_run)
         if report.counts.pop("_skipped_deactivation", 0):
             report.warnings.append(_("Administrators whose employment ended were left active."))
+    except IntegrityError as exc:
+        savepoint.rollback()
+        raise ImportFileError(_("The file conflicts with data already in Fasthold (%(detail)s); nothing was "
+                                "imported.", detail=str(exc.orig)[:200])) from None
     except BaseException:
         savepoint.rollback()
         raise

@@ -324,3 +324,27 @@ def test_a_crash_in_the_middle_leaves_nothing_written(app, db, monkeypatch):
     result = app.test_cli_runner().invoke(args=["hris", "import", str(SAMPLE)])
     assert result.exit_code != 0 and isinstance(result.exception, RuntimeError)
     assert (count(db, User), count(db, EmploymentSpell), count(db, Department)) == before
+
+
+def test_a_cycle_through_people_only_in_fasthold_is_found(db):
+    hris.import_spells(csv_text(BOSS, "B1,Bo,Dahl,bo@nordlys.example,Udvikling,M1,Leder,2018-01-01,,,",
+                                "C1,Cia,Holm,cia@nordlys.example,Udvikling,B1,Udvikler,2019-01-01,,,"))
+    # M1 now reports to C1, who reports to B1, who reports to M1 (both only in Fasthold).
+    report = hris.import_spells(csv_text(BOSS.replace(",,CEO,", ",C1,CEO,")))
+    assert errors_of(report) == [(2, "manager_employee_number")]
+    assert "M1 → C1 → B1 → M1" in report.errors[0].reason
+
+
+def test_an_address_held_by_another_account_is_a_row_error_not_a_crash(db, create_user):
+    hris.import_spells(csv_text(BOSS))
+    other = create_user(email="taken@nordlys.example")
+    report = hris.import_spells(csv_text(BOSS.replace("karin@nordlys.example", "taken@nordlys.example")))
+    assert errors_of(report) == [(2, "email")] and other.full_name in report.errors[0].reason
+
+
+def test_an_account_made_by_hand_is_matched_by_email_the_first_time(db, create_user):
+    hand = create_user(email="karin@nordlys.example", with_spell=False)
+    before = count(db, User)
+    report = hris.import_spells(csv_text(BOSS))
+    assert report.errors == [] and count(db, User) == before
+    assert hand.employee_number == "M1" and len(hand.spells) == 1

@@ -40,3 +40,47 @@ def test_hr_imports_a_csv_with_one_bad_row_sees_it_named_and_the_good_people_app
     body = page.inner_text("main")
     assert "Fjeldstrøm, Åse" in body and "Öberg, Björn" in body and "Brøndum" not in body
     screenshot(page, "analytics-hris-people")
+
+
+def test_an_employee_answers_the_open_pulse_once_and_hr_reads_thresholded_results(page, live_server):
+    sign_in(page, live_server, "employee@fjordhavn.example", "en")
+    panel = page.locator("article.pulse-panel")
+    assert panel.is_visible()
+    panel.get_by_role("link", name="Quarterly pulse").click()
+    page.wait_for_load_state()
+    assert "recommend Fjordhavn Group as a place to work" in page.inner_text("main")
+    # Sending with nothing chosen puts the error next to the questions.
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_load_state()
+    assert page.locator(".field-error", has_text="Choose an answer.").count() >= 1
+    fieldsets = page.locator("form.pulse-form fieldset")
+    fieldsets.nth(0).get_by_label("8", exact=True).check()
+    for i in range(1, fieldsets.count()):
+        box = fieldsets.nth(i)
+        if box.locator("textarea").count():
+            box.locator("textarea").fill("More pairing time would help.")
+        else:
+            box.get_by_label("Agree", exact=True).check()
+    screenshot(page, "analytics-pulse-answer")
+    page.get_by_role("button", name="Send my answers").click()
+    page.wait_for_load_state()
+    assert "Your answers are stored without your name." in page.inner_text("body")
+    assert "There is no survey waiting for you." in page.inner_text("main")
+    page.go_back()
+    page.reload()
+    assert "You have already answered this survey." in page.inner_text("main")
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, HR, "en")
+    page.goto(live_server + "/analytics/")
+    page.get_by_role("link", name="Quarterly pulse").click()
+    page.wait_for_load_state()
+    assert "eNPS over time" in page.inner_text("main")
+    page.get_by_role("link", name="Results").first.click()
+    page.wait_for_load_state()
+    table = page.locator("table.pulse-results")
+    first = table.locator("tbody tr").first
+    assert first.locator("td").count() > 3  # the organisation as a whole is shown
+    assert table.locator("tr.suppressed").count() >= 1
+    assert "Hidden to protect anonymity" in table.inner_text()
+    screenshot(page, "analytics-pulse-results")
