@@ -62,12 +62,12 @@ def test_an_employee_answers_the_open_pulse_once_and_hr_reads_thresholded_result
         else:
             box.get_by_label("Agree", exact=True).check()
     screenshot(page, "analytics-pulse-answer")
+    answer_url = page.url
     page.get_by_role("button", name="Send my answers").click()
     page.wait_for_load_state()
     assert "Your answers are stored without your name." in page.inner_text("body")
     assert "There is no survey waiting for you." in page.inner_text("main")
-    page.go_back()
-    page.reload()
+    page.goto(answer_url)
     assert "You have already answered this survey." in page.inner_text("main")
 
     page.context.clear_cookies()
