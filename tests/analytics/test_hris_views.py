@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -88,3 +89,21 @@ def test_discard_keeps_nothing(client, login, create_user, db):
     db.session.refresh(imp)
     assert imp.status is ImportStatus.discarded and imp.content == ""
     assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_an_absence_file_gets_its_own_report_and_is_imported(client, login, create_user, db):
+    from analytics.models import Absence
+
+    person = create_user()
+    person.employee_number = "A7"
+    login(create_user("hr"))
+    text = ("Medarbejdernummer;Fra;Til;Fraværstype\n"
+            f"A7;{date.today() - timedelta(days=30)};{date.today() - timedelta(days=28)};sygdom\n"
+            "A8;2024-01-01;2024-01-02;ferie\n")
+    response = upload(client, text.encode("utf-8"), "fravaer.csv", kind="absences")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 can be imported" in html and "No employee A8 in Fasthold" in html
+    imp = db.session.execute(select(HrisImport)).scalars().one()
+    assert imp.mapping == {"Medarbejdernummer": "employee_number", "Fra": "start", "Til": "end", "Fraværstype": "type"}
+    client.post(f"/analytics/hris/imports/{imp.id}/confirm")
+    assert db.session.execute(select(Absence.user_id)).scalars().all() == [person.id]
