@@ -918,3 +918,35 @@ def run_import(kind: str, text: str, mapping: dict[str, str] | None = None, *, d
         return import_absences(text, mapping, dry_run=dry_run)
     return import_spells(text, mapping, dry_run=dry_run)
 
+
+
+# --- stored imports (the upload pages and their Celery tasks) -------------------------------------
+
+
+def check_stored_import(imp, warning: str | None = None) -> None:
+    """Dry-run an uploaded file with its stored mapping; keep the report on it (status pending)."""
+    from .models import ImportStatus
+
+    try:
+        report = run_import(imp.kind.value, imp.content, imp.mapping, dry_run=True).as_dict()
+    except ImportFileError as exc:
+        report = {"file_error": str(exc)}
+    warnings = [w for w in ([warning] if warning else []) + (imp.report or {}).get("warnings", [])[:1] if w]
+    if warnings and "file_error" not in report:
+        report["warnings"] = list(dict.fromkeys(warnings + report.get("warnings", [])))
+    imp.report = report
+    imp.status = ImportStatus.pending
+
+
+def apply_stored_import(imp) -> ImportReport:
+    """Import an uploaded file for real; the report replaces the check's and the file text is dropped."""
+    from lms.people.models import utcnow
+
+    from .models import ImportStatus
+
+    report = run_import(imp.kind.value, imp.content, imp.mapping, dry_run=False)
+    imp.report = report.as_dict()
+    imp.status = ImportStatus.applied
+    imp.applied_at = utcnow()
+    imp.content = ""  # the people data now lives in the people tables; no second copy is kept
+    return report

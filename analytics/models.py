@@ -31,8 +31,12 @@ class ImportKind(str, enum.Enum):
 
 
 class ImportStatus(str, enum.Enum):
+    #: a large file being checked by a Celery task
+    checking = "checking"
     #: uploaded, mapping and report shown, nothing written to people data yet
     pending = "pending"
+    #: a large file being imported by a Celery task
+    importing = "importing"
     #: confirmed: the good rows are written
     applied = "applied"
     #: HR threw it away

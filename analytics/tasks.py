@@ -1,4 +1,5 @@
-"""Daily pulse survey work: open due rounds and invite, remind those who have not answered, seal closed rounds."""
+"""Analytics background work: checking and importing large HRIS files; daily pulse survey work (open due
+rounds and invite, remind those who have not answered, seal closed rounds)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,34 @@ from celery.schedules import crontab
 
 from lms.extensions import db
 
-from . import pulse
+from . import hris, pulse
+from .models import HrisImport, ImportStatus
+
+
+@shared_task(name="analytics.check_import", ignore_result=True)
+def check_import(import_id: int) -> None:
+    """Check a large uploaded file (a dry run); does nothing unless the import is waiting for its check."""
+    imp = db.session.get(HrisImport, import_id)
+    if imp is None or imp.status is not ImportStatus.checking:
+        return
+    hris.check_stored_import(imp)
+    db.session.commit()
+
+
+@shared_task(name="analytics.apply_import", ignore_result=True)
+def apply_import(import_id: int) -> None:
+    """Import a large confirmed file in one transaction; a second run finds it applied and does nothing."""
+    imp = db.session.get(HrisImport, import_id)
+    if imp is None or imp.status is not ImportStatus.importing:
+        return
+    try:
+        hris.apply_stored_import(imp)
+    except hris.ImportFileError as exc:
+        db.session.rollback()
+        imp = db.session.get(HrisImport, import_id)
+        imp.status = ImportStatus.pending
+        imp.report = {"file_error": str(exc)}
+    db.session.commit()
 
 
 @shared_task(name="analytics.open_pulse_rounds", ignore_result=True)

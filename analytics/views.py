@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from lms.core.dashboard import register_panel
 from lms.extensions import db
+from lms.queue import enqueue
 from lms.people.forms import as_choices
-from lms.people.models import Department, utcnow
+from lms.people.models import Department
 from lms.people.service import ValidationError, department_tree
 from lms.people.views import _page, _submit, require
 
@@ -21,11 +22,15 @@ from . import hris, pulse
 from .forms import ActionForm, SurveyForm, UploadForm, topic_labels
 from .models import HrisImport, ImportKind, ImportStatus, PulseRound, PulseSurvey, QuestionKind, Schedule
 from .permissions import can_import_hr_data, can_manage_surveys, can_open_analytics
+from .tasks import apply_import, check_import
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics")
 
 #: larger files are refused (a 10,000-person HRIS export is about 2 MB)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: files with more rows are checked and imported by a Celery task, not within the request
+#: (a 2,000-row file takes a few seconds; 10,000 rows about a minute, see bench/README.md)
+SYNC_ROWS = 2_000
 
 
 def mapping_labels() -> dict[str, str]:
@@ -60,7 +65,12 @@ def hris_upload():
                                  content=text, mapping=mapping, uploaded_by_id=current_user.id)
                 db.session.add(imp)
                 db.session.flush()
-                _check(imp, warning)
+                if len(parsed.rows) > SYNC_ROWS:
+                    imp.status = ImportStatus.checking
+                    imp.report = {"warnings": [warning]} if warning else None
+                    enqueue(check_import, imp.id)
+                else:
+                    _check(imp, warning)
                 db.session.commit()
                 return redirect(url_for("analytics.hris_import", import_id=imp.id))
     recent = db.session.execute(
@@ -70,14 +80,11 @@ def hris_upload():
 
 
 def _check(imp: HrisImport, warning: str | None = None) -> None:
-    """Dry-run the import with the stored mapping and keep the report on the import."""
-    try:
-        report = hris.run_import(imp.kind.value, imp.content, imp.mapping, dry_run=True).as_dict()
-    except hris.ImportFileError as exc:
-        report = {"file_error": str(exc)}
-    if warning:
-        report.setdefault("warnings", []).insert(0, warning)
-    imp.report = report
+    hris.check_stored_import(imp, warning)
+
+
+def _is_large(imp: HrisImport) -> bool:
+    return (imp.report or {}).get("rows", 0) > SYNC_ROWS
 
 
 @bp.route("/hris/imports/<int:import_id>", methods=["GET", "POST"])
@@ -100,7 +107,11 @@ def hris_import(import_id: int):
                 abort(400, _("Choose a column for “%(header)s”.", header=header))
             mapping[header] = target
         imp.mapping = mapping
-        _check(imp)
+        if len(parsed.rows) > SYNC_ROWS:
+            imp.status = ImportStatus.checking
+            enqueue(check_import, imp.id)
+        else:
+            _check(imp)
         db.session.commit()
         return redirect(url_for("analytics.hris_import", import_id=imp.id))
     try:
@@ -124,16 +135,18 @@ def hris_confirm(import_id: int):
         abort(400)
     if imp.status is not ImportStatus.pending:
         abort(400, _("This import is already finished."))
+    if _is_large(imp):
+        imp.status = ImportStatus.importing
+        enqueue(apply_import, imp.id)
+        db.session.commit()
+        flash(_("The import has started; this page shows the report when it is done."), "success")
+        return redirect(url_for("analytics.hris_import", import_id=imp.id))
     try:
-        report = hris.run_import(imp.kind.value, imp.content, imp.mapping, dry_run=False)
+        report = hris.apply_stored_import(imp)
     except hris.ImportFileError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("analytics.hris_import", import_id=imp.id))
-    imp.report = report.as_dict()
-    imp.status = ImportStatus.applied
-    imp.applied_at = utcnow()
-    imp.content = ""  # the people data now lives in the people tables; no second copy is kept
     db.session.commit()
     flash(_("Imported %(good)d rows; %(rejected)d rejected.", good=report.good, rejected=report.rejected), "success")
     return redirect(url_for("analytics.hris_import", import_id=imp.id))

@@ -46,7 +46,7 @@ def upgrade():
     op.create_table('hris_imports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('spells', 'absences', name='importkind', native_enum=False, length=20), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'applied', 'discarded', name='importstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('checking', 'pending', 'importing', 'applied', 'discarded', name='importstatus', native_enum=False, length=20), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('mapping', sa.JSON(), nullable=False),

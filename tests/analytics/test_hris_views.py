@@ -107,3 +107,26 @@ def test_an_absence_file_gets_its_own_report_and_is_imported(client, login, crea
     assert imp.mapping == {"Medarbejdernummer": "employee_number", "Fra": "start", "Til": "end", "Fraværstype": "type"}
     client.post(f"/analytics/hris/imports/{imp.id}/confirm")
     assert db.session.execute(select(Absence.user_id)).scalars().all() == [person.id]
+
+
+def test_a_large_file_is_checked_and_imported_by_celery(client, login, create_user, db, sent_tasks, monkeypatch):
+    from analytics import tasks, views
+
+    monkeypatch.setattr(views, "SYNC_ROWS", 3)
+    login(create_user("hr"))
+    response = upload(client, SAMPLE.read_bytes())
+    imp = db.session.execute(select(HrisImport)).scalars().one()
+    assert imp.status is ImportStatus.checking and imp.report is None
+    assert ("analytics.check_import", (imp.id,), {}) in sent_tasks
+    assert "Checking the file in the background" in client.get(response.headers["Location"]).get_data(as_text=True)
+    tasks.check_import.run(imp.id)
+    tasks.check_import.run(imp.id)  # a second delivery does nothing more
+    assert imp.status is ImportStatus.pending and imp.report["good"] == 8
+    assert client.post(f"/analytics/hris/imports/{imp.id}/confirm").status_code == 302
+    db.session.refresh(imp)
+    assert imp.status is ImportStatus.importing
+    assert ("analytics.apply_import", (imp.id,), {}) in sent_tasks
+    tasks.apply_import.run(imp.id)
+    assert imp.status is ImportStatus.applied and imp.content == ""
+    assert db.session.execute(select(User).where(User.employee_number == "E101")).scalar_one().last_name == "Møller"
+    tasks.apply_import.run(imp.id)  # idempotent
