@@ -242,6 +242,8 @@ def survey_open_now(survey_id: int):
     survey = db.get_or_404(PulseSurvey, survey_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not survey.is_active:
+        abort(400, _("This survey is stopped; resume it first."))
     today = date.today()
     if survey.starts_on > today:
         survey.starts_on = today
@@ -253,6 +255,19 @@ def survey_open_now(survey_id: int):
     invited, _answered = pulse.response_counts(rnd)
     flash(ngettext("The round %(period)s is open; %(num)d person is invited.",
                    "The round %(period)s is open; %(num)d people are invited.", invited, period=rnd.period), "success")
+    return redirect(url_for("analytics.survey_detail", survey_id=survey.id))
+
+
+@bp.route("/surveys/<int:survey_id>/active", methods=["POST"])
+@require(can_manage_surveys)
+def survey_set_active(survey_id: int):
+    """Stop a survey's schedule (no further rounds open) or resume it; rounds already sent stay."""
+    survey = db.get_or_404(PulseSurvey, survey_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    survey.is_active = request.form.get("active") == "1"
+    db.session.commit()
+    flash(_("The schedule is running again.") if survey.is_active else _("No further rounds will open."), "success")
     return redirect(url_for("analytics.survey_detail", survey_id=survey.id))
 
 

@@ -350,3 +350,16 @@ def test_hr_creates_a_survey_for_departments_and_opens_it(client, login, db, cre
     bad = client.post("/analytics/surveys/new", data={"title": "", "organisation": "N", "schedule": "weekly",
                                                       "starts_on": "x", "open_days": "99"})
     assert bad.status_code == 400
+
+
+def test_hr_stops_a_schedule_and_no_further_round_opens(client, login, db, create_user, make_survey):
+    create_user()
+    survey = make_survey(schedule=Schedule.monthly)
+    login(create_user("hr"))
+    assert client.post(f"/analytics/surveys/{survey.id}/active", data={"active": "0"}).status_code == 302
+    db.session.refresh(survey)
+    assert not survey.is_active and pulse.open_due_rounds(TODAY) == 0
+    assert client.post(f"/analytics/surveys/{survey.id}/open").status_code == 400
+    client.post(f"/analytics/surveys/{survey.id}/active", data={"active": "1"})
+    db.session.refresh(survey)
+    assert survey.is_active and pulse.open_due_rounds(TODAY) == 1
