@@ -14,6 +14,10 @@ Anonymity (see also the note in models.py):
   physical order and transaction ids no longer match the invitation rows either.
 - Results are shown only for sealed (closed) rounds, so watching a number move while one person
   answers reveals nothing.
+- What remains: while a round is open, someone with direct access to the database files (not an
+  application user) could still match an answer to its invitation through storage internals
+  (PostgreSQL's transaction id of the two rows written together, SQLite's write-ahead log); sealing
+  at the close removes that, so the window is the open period of the round.
 
 Disclosure control on results: a group needs at least `MIN_RESULT` (5) respondents for scores
 and `MIN_DETAIL` (10) for answer distributions and comments. Groups form a tree (the
