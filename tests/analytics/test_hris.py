@@ -287,6 +287,9 @@ def test_absences_import_with_its_own_report(db):
     rows = db.session.execute(select(Absence).where(Absence.user_id == soren.id).order_by(Absence.start_date)).scalars().all()
     assert [(a.start_date, a.absence_type) for a in rows] == [(date(2024, 2, 5), AbsenceType.sick),
                                                              (date(2024, 7, 1), AbsenceType.vacation)]
+    db.session.flush()
+    audited = db.session.execute(select(AuditEntry).where(AuditEntry.entity_type == "Absence")).scalars().all()
+    assert len(audited) == 2 and {e.subject_user_id for e in audited} == {soren.id}
     again = hris.import_absences(text)
     assert again.counts["absences_created"] == 0 and again.counts["absences_unchanged"] == 2
 
