@@ -114,6 +114,7 @@ def init_extensions(app: Flask) -> None:
     from plans.mentoring import tasks as _mentoring_tasks  # noqa: F401
     from plans.devplans import models as _devplan_models  # noqa: F401
     from plans.devplans import tasks as _devplan_tasks  # noqa: F401  subscribes to the statement stream
+    from analytics import models as _analytics_models  # noqa: F401
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
@@ -121,8 +122,10 @@ def init_extensions(app: Flask) -> None:
     from .core import tasks as core_tasks
     from .courses import tasks as course_tasks
 
+    from analytics import tasks as analytics_tasks
+
     celery_app.conf.beat_schedule = {**core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE,
-                                     **checkin_tasks.BEAT_SCHEDULE}
+                                     **checkin_tasks.BEAT_SCHEDULE, **analytics_tasks.BEAT_SCHEDULE}
 
 
 def register_blueprints(app: Flask) -> None:
@@ -140,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
+    from analytics.views import bp as analytics_bp
 
     app.register_blueprint(xapi_bp)
     app.register_blueprint(lrs_admin_bp)
@@ -155,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(mentoring_bp)
     app.register_blueprint(competencies_bp)
     app.register_blueprint(devplans_bp)
+    app.register_blueprint(analytics_bp)
 
 
 def register_cli(app: Flask) -> None:
@@ -165,6 +170,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(xapi_cli)
     app.cli.add_command(demo_command)
+    from analytics.cli import hris_cli
+
+    app.cli.add_command(hris_cli)
 
 
 def _wants_json() -> bool:

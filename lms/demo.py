@@ -217,6 +217,9 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
     from plans.mentoring.demo import seed_demo as seed_mentoring
 
     seed_mentoring(today, rng)
+    from analytics.demo import seed_demo as seed_analytics
+
+    seed_analytics(today, random.Random(seed + 15))
     # The demo's history is not news: nobody is e-mailed about it (tasks already queued find
     # their notification e-mailed and do nothing).
     from .notifications.service import mark_all_emailed

@@ -16,7 +16,8 @@ NAV = {
     "employee": ["/", "/me", "/courses"],
     "mentor": ["/", "/me", "/onboarding/", "/courses"],  # the new hire's buddy
     "manager": ["/", "/me", "/team", "/onboarding/", "/courses"],
-    "hr": ["/", "/me", "/team", "/onboarding/", "/people", "/departments", "/audit", "/admin/lrs/packages", "/courses"],
+    "hr": ["/", "/me", "/team", "/onboarding/", "/people", "/departments", "/audit", "/admin/lrs/packages", "/courses",
+           "/analytics/"],
     "admin": ["/", "/me", "/onboarding/", "/people", "/departments", "/audit", "/admin/lrs/packages", "/admin/lrs/statements",
               "/admin/lrs/credentials", "/admin/system", "/courses"],
 }

@@ -1,0 +1,54 @@
+"""Forms for HR data imports and pulse surveys."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from lms.core.forms import BaseForm
+from lms.people.forms import MultiCheckboxField, as_choices
+
+from .pulse import STANDARD_TOPICS
+
+
+class UploadForm(BaseForm):
+    """Step one: choose what the file holds and upload it."""
+
+    kind = SelectField(_l("The file holds"), default="spells", choices=as_choices([
+        ("spells", _l("Employment: one row per employment spell")),
+        ("absences", _l("Absences: one row per absence")),
+    ]))
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))],
+                     description=_l("UTF-8 (with or without BOM) or Excel's CSV; comma or semicolon separated."))
+    submit = SubmitField(_l("Upload and check"))
+
+
+class ActionForm(BaseForm):
+    """A bare form for the CSRF token of the preview page's buttons (the mapping selects are read by name)."""
+
+
+class SurveyForm(BaseForm):
+    """HR defines a pulse survey: wording, items, schedule and audience."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    organisation = StringField(_l("Organisation name in the eNPS question"), validators=[DataRequired(), Length(max=120)],
+                               description=_l("“How likely is it that you would recommend … as a place to work?”"))
+    topics = MultiCheckboxField(_l("Items besides the eNPS question"), choices=[], default=list(STANDARD_TOPICS[1:]))
+    custom_question = StringField(_l("Your own statement (agree–disagree scale), optional"),
+                                  validators=[Optional(), Length(max=300)])
+    schedule = SelectField(_l("Schedule"), default="once", choices=as_choices([
+        ("once", _l("Once")), ("monthly", _l("Every month")), ("quarterly", _l("Every quarter"))]))
+    starts_on = DateField(_l("First round opens on"), validators=[DataRequired()])
+    open_days = IntegerField(_l("Days each round stays open"), default=14,
+                             validators=[DataRequired(), NumberRange(min=1, max=60)])
+    department_ids = MultiCheckboxField(_l("Audience: departments (with their sub-departments); none ticked means everyone"),
+                                        coerce=int, choices=[], validators=[Optional()])
+    submit = SubmitField(_l("Create survey"))
+
+
+def topic_labels() -> dict[str, str]:
+    return {"growth": _l("Growth and learning"), "manager": _l("Support from the manager"),
+            "workload": _l("Workload"), "belonging": _l("Belonging"),
+            "stay": _l("“I see myself working here in two years”"), "comment": _l("Free-text comment")}
