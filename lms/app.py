@@ -106,6 +106,8 @@ def init_extensions(app: Flask) -> None:
     celery_app = celery_init_app(app)
     # Import task modules so the worker knows them.
     from plans.competencies import models as _competency_models  # noqa: F401
+    from gamification import models as _gamification_models  # noqa: F401
+    from gamification import tasks as gamification_tasks
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
@@ -113,7 +115,8 @@ def init_extensions(app: Flask) -> None:
     from .core import tasks as core_tasks
     from .courses import tasks as course_tasks
 
-    celery_app.conf.beat_schedule = {**core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE}
+    celery_app.conf.beat_schedule = {**core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE,
+                                     **gamification_tasks.BEAT_SCHEDULE}
 
 
 def register_blueprints(app: Flask) -> None:
@@ -127,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from xapi.admin import bp as lrs_admin_bp
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
+    from gamification.views import bp as gamification_bp, public_bp as badges_public_bp
 
     app.register_blueprint(xapi_bp)
     app.register_blueprint(lrs_admin_bp)
@@ -138,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(forums_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(onboarding_bp)
+    app.register_blueprint(gamification_bp)
+    app.register_blueprint(badges_public_bp)
 
 
 def register_cli(app: Flask) -> None:
