@@ -60,7 +60,8 @@ def badge(db):
     from gamification.badges import save_badge
 
     def make(name="Badge", kind="manual", param=None, count=None, **kw):
-        return save_badge(None, name=name, description=f"{name} description", criteria=f"Do {name}",
+        kw.setdefault("description", f"{name} description")
+        return save_badge(None, name=name, criteria=f"Do {name}",
                           rule_kind=kind, rule_param=param, rule_count=count, **kw)
 
     return make
