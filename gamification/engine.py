@@ -23,7 +23,17 @@ from lms.people.models import User
 from xapi.models import Statement
 from xapi.vocabulary import ActivityType, Extension, Verb
 
-from .models import Certificate, FactKind, LearningWeek, PointsEntry, PointsRule, PointsTotal, StreamCursor, StreamFact
+from .models import (
+    Certificate,
+    FactKind,
+    LearningWeek,
+    PointsEntry,
+    PointsGroupTotal,
+    PointsRule,
+    PointsTotal,
+    StreamCursor,
+    StreamFact,
+)
 
 #: statements that count as learning for the weekly streak: these verbs on these activity types
 LEARNING_VERBS = {Verb.COMPLETED[0], Verb.PASSED[0], Verb.EXPERIENCED[0], Verb.ANSWERED[0], Verb.ATTEMPTED[0],
@@ -159,11 +169,44 @@ def _award_points(rows, outcome: Outcome) -> None:
 
 
 def add_to_totals(totals: dict[tuple[str, int], int]) -> None:
-    """Add points to the leaderboard buckets (one upsert for all of them)."""
+    """Add points to the leaderboard buckets of the people, and of their current teams and
+    departments (one upsert each)."""
+    if not totals:
+        return
     stmt = _insert(PointsTotal)
     stmt = stmt.on_conflict_do_update(index_elements=["period", "user_id"],
                                       set_={"points": PointsTotal.points + stmt.excluded.points})
     db.session.execute(stmt, [{"period": p, "user_id": u, "points": n} for (p, u), n in totals.items()])
+    groups: dict[tuple[str, str, int], int] = defaultdict(int)
+    memberships = current_groups({u for _p, u in totals})
+    for (period, user_id), points in totals.items():
+        manager_id, department_id = memberships.get(user_id, (None, None))
+        if manager_id is not None:
+            groups[(period, "team", manager_id)] += points
+        if department_id is not None:
+            groups[(period, "department", department_id)] += points
+    if groups:
+        stmt = _insert(PointsGroupTotal)
+        stmt = stmt.on_conflict_do_update(index_elements=["period", "kind", "group_id"],
+                                          set_={"points": PointsGroupTotal.points + stmt.excluded.points})
+        db.session.execute(stmt, [{"period": p, "kind": k, "group_id": g, "points": n}
+                                  for (p, k, g), n in groups.items()])
+
+
+def current_groups(user_ids: set[int]) -> dict[int, tuple[int | None, int]]:
+    """Each person's manager and department from their open employment spell."""
+    from lms.people.models import EmploymentSpell
+
+    out = {}
+    ids = sorted(user_ids)
+    for start in range(0, len(ids), 900):
+        for user_id, manager_id, department_id in db.session.execute(
+            select(EmploymentSpell.user_id, EmploymentSpell.manager_id, EmploymentSpell.department_id)
+            .where(EmploymentSpell.user_id.in_(ids[start:start + 900]), EmploymentSpell.end_date.is_(None))
+            .order_by(EmploymentSpell.hire_date)
+        ).tuples().all():
+            out[user_id] = (manager_id, department_id)
+    return out
 
 
 # --- facts, learning weeks, certificates ------------------------------------------------------

@@ -77,6 +77,8 @@ class PointsEntry(db.Model):
         UniqueConstraint("user_id", "rule_id", "statement_seq", name="uq_points_entries_award"),
         Index("ix_points_entries_cap", "user_id", "rule_id", "earned_on"),
         Index("ix_points_entries_history", "user_id", "earned_at"),
+        #: redelivery check: which of these statements have earned already
+        Index("ix_points_entries_statement", "statement_seq"),
     )
 
     def __repr__(self) -> str:
@@ -97,6 +99,23 @@ class PointsTotal(db.Model):
 
     def __repr__(self) -> str:
         return f"<PointsTotal {self.period} user={self.user_id} {self.points}>"
+
+
+class PointsGroupTotal(db.Model):
+    """A team's (manager's direct reports) or department's points in one bucket, counted when
+    they were earned, for the member's team and department at that time. The per-capita boards
+    divide these by the current head-count."""
+
+    __tablename__ = "points_group_totals"
+
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    #: team (group_id: the manager's user id) or department (group_id: the department's id)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<PointsGroupTotal {self.period} {self.kind} {self.group_id} {self.points}>"
 
 
 class GamificationProfile(db.Model):

@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, func, select
 
 from lms.core.pagination import Page, paginate_rows
 from lms.extensions import db
 from lms.people.models import Department, EmploymentSpell, User
-from lms.people.service import ValidationError, is_latest_spell
+from lms.people.service import ValidationError
 
 from .engine import periods_of
-from .models import BadgeAward, Certificate, GamificationProfile, PointsEntry, PointsRule, PointsTotal
+from .models import BadgeAward, Certificate, GamificationProfile, PointsEntry, PointsGroupTotal, PointsRule, PointsTotal
 
 PERIODS = ("week", "month", "all")
 PERIOD_LABELS = {"week": _l("This week"), "month": _l("This month"), "all": _l("All time")}
@@ -142,27 +141,25 @@ def people_board(viewer: User, period: str, today: date, limit: int = BOARD_SIZE
     return Board(rows=out, my_rank=ahead + 1 if mine else None, my_points=mine)
 
 
-def _group_board(viewer: User, period: str, today: date, column, names: dict[int, str], limit: int) -> Board:
-    """Teams or departments ranked by points per person (everyone counts, opted out or not;
-    groups under MIN_GROUP people are left off)."""
+def _group_board(viewer: User, period: str, today: date, kind: str, limit: int) -> Board:
+    """Teams or departments ranked by points per person: the group's bucket (points earned by
+    its members while in it) over its current head-count. Everyone counts, opted out or not;
+    groups under MIN_GROUP people are left off."""
     key = period_key(period, today)
-    spell = aliased(EmploymentSpell)
-    group = getattr(spell, column)
-    per_group = db.session.execute(
-        select(group, func.count(), func.coalesce(func.sum(PointsTotal.points), 0))
-        .select_from(spell)
-        .join(User, and_(User.id == spell.user_id, User.is_active.is_(True)))
-        .outerjoin(PointsTotal, and_(PointsTotal.user_id == spell.user_id, PointsTotal.period == key))
-        .where(is_latest_spell(spell), spell.end_date.is_(None), group.is_not(None))
-        .group_by(group)
-    ).all()
+    column = EmploymentSpell.manager_id if kind == "team" else EmploymentSpell.department_id
+    sizes = dict(db.session.execute(
+        select(column, func.count()).where(EmploymentSpell.end_date.is_(None), column.is_not(None)).group_by(column)
+    ).tuples().all())
+    points = dict(db.session.execute(
+        select(PointsGroupTotal.group_id, PointsGroupTotal.points)
+        .where(PointsGroupTotal.period == key, PointsGroupTotal.kind == kind)).tuples().all())
     my_group = db.session.execute(
-        select(group).where(spell.user_id == viewer.id, is_latest_spell(spell), spell.end_date.is_(None))
-    ).scalar()
-    ranked = sorted(((g, n, p / n) for g, n, p in per_group if n >= MIN_GROUP), key=lambda r: (-r[2], r[0]))
-    label_ids = [g for g, _n, _p in ranked[:limit]] + ([my_group] if my_group is not None else [])
-    labels = names_for(column, label_ids)
-    rows, rank, previous, my_rank, my_points = [], 0, None, None, 0
+        select(column).where(EmploymentSpell.user_id == viewer.id, EmploymentSpell.end_date.is_(None))
+        .order_by(EmploymentSpell.hire_date.desc()).limit(1)).scalar()
+    ranked = sorted(((g, n, points.get(g, 0) / n) for g, n in sizes.items() if n >= MIN_GROUP),
+                    key=lambda r: (-r[2], r[0]))
+    labels = names_for(kind, [g for g, _n, _p in ranked[:limit]] + ([my_group] if my_group is not None else []))
+    rows, rank, previous, my_rank, my_points = [], 0, None, None, 0.0
     for i, (g, n, per_capita) in enumerate(ranked, start=1):
         if per_capita != previous:
             rank, previous = i, per_capita
@@ -174,10 +171,10 @@ def _group_board(viewer: User, period: str, today: date, column, names: dict[int
                  my_group=labels.get(my_group) if my_group is not None else None)
 
 
-def names_for(column: str, ids: list[int]) -> dict[int, str]:
+def names_for(kind: str, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    if column == "department_id":
+    if kind == "department":
         return dict(db.session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).tuples().all())
     return {i: str(_l("Team of %(name)s", name=f"{f} {l}")) for i, f, l in db.session.execute(
         select(User.id, User.first_name, User.last_name).where(User.id.in_(ids))).tuples()}
@@ -185,12 +182,12 @@ def names_for(column: str, ids: list[int]) -> dict[int, str]:
 
 def team_board(viewer: User, period: str, today: date, limit: int = BOARD_SIZE) -> Board:
     """Teams (a manager's direct reports) by points per person."""
-    return _group_board(viewer, period, today, "manager_id", {}, limit)
+    return _group_board(viewer, period, today, "team", limit)
 
 
 def department_board(viewer: User, period: str, today: date, limit: int = BOARD_SIZE) -> Board:
     """Departments by points per person."""
-    return _group_board(viewer, period, today, "department_id", {}, limit)
+    return _group_board(viewer, period, today, "department", limit)
 
 
 def board(viewer: User, kind: str, period: str, today: date, limit: int = BOARD_SIZE) -> Board:

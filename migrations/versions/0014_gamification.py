@@ -1,8 +1,8 @@
-"""gamification
+"""gamification: points ledger and leaderboard buckets, badges and awards, certificates, stream facts
 
 Revision ID: 0014_gamification
 Revises: 0010_competencies
-Create Date: 2026-11-23 05:27:55.406507
+Create Date: 2026-11-23 05:36:30.244937
 
 """
 from alembic import op
@@ -35,6 +35,13 @@ def upgrade():
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('last_seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_gamification_cursors'))
+    )
+    op.create_table('points_group_totals',
+    sa.Column('period', sa.String(length=10), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('period', 'kind', 'group_id', name=op.f('pk_points_group_totals'))
     )
     op.create_table('points_rules',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -138,6 +145,7 @@ def upgrade():
     with op.batch_alter_table('points_entries', schema=None) as batch_op:
         batch_op.create_index('ix_points_entries_cap', ['user_id', 'rule_id', 'earned_on'], unique=False)
         batch_op.create_index('ix_points_entries_history', ['user_id', 'earned_at'], unique=False)
+        batch_op.create_index('ix_points_entries_statement', ['statement_seq'], unique=False)
 
     op.create_table('points_totals',
     sa.Column('period', sa.String(length=10), nullable=False),
@@ -159,6 +167,7 @@ def downgrade():
 
     op.drop_table('points_totals')
     with op.batch_alter_table('points_entries', schema=None) as batch_op:
+        batch_op.drop_index('ix_points_entries_statement')
         batch_op.drop_index('ix_points_entries_history')
         batch_op.drop_index('ix_points_entries_cap')
 
@@ -175,6 +184,7 @@ def downgrade():
 
     op.drop_table('badge_awards')
     op.drop_table('points_rules')
+    op.drop_table('points_group_totals')
     op.drop_table('gamification_cursors')
     op.drop_table('badge_classes')
     # ### end Alembic commands ###
