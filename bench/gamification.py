@@ -200,7 +200,7 @@ def main() -> None:
                 worst = max(worst, percentile(times, 95))
                 print(f"{kind:<14}{period:<8}{statistics.median(times):8.1f}{percentile(times, 95):8.1f}")
         print(f"worst p95: {worst:.1f} ms")
-        if os.environ.get("BENCH_PROFILE"):
+        if os.environ.get("BENCH_PROFILE_BOARDS"):
             import cProfile
             cProfile.runctx("for _ in range(20): service.board(viewer, 'teams', 'all', today)", globals(), locals(), sort="cumtime")
             cProfile.runctx("for _ in range(20): service.board(viewer, 'people', 'all', today)", globals(), locals(), sort="tottime")
@@ -232,14 +232,31 @@ def main() -> None:
         print(f"\nstored {len(statements)} statements in the LRS in {time.perf_counter() - started:.1f} s (not counted below)")
         seqs = list(db.session.execute(select(Statement.seq).order_by(Statement.seq)).scalars())[-len(statements):]
         db.session.remove()
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
         started = time.perf_counter()
         entries = awards = 0
+        stream = badge_time = 0.0
         for start in range(0, len(seqs), args.batch):
-            outcome = process_statements(seqs[start:start + args.batch])
-            awards += len(evaluate_badges(outcome.user_ids))
+            t = time.perf_counter()
+            outcome = process_statements(seqs[start:start + args.batch])  # the subscriber's work
             db.session.commit()
+            stream += time.perf_counter() - t
+            t = time.perf_counter()
+            awards += len(evaluate_badges(outcome.user_ids))  # the badge task's work
+            db.session.commit()
+            badge_time += time.perf_counter() - t
             entries += outcome.points_entries
         elapsed = time.perf_counter() - started
+        print(f"  points, facts, buckets and certificates: {stream:.1f} s ({len(seqs) / stream:,.0f} statements/s); "
+              f"badge rules and awards: {badge_time:.1f} s")
+        if os.environ.get("BENCH_PROFILE"):
+            prof.disable()
+            pstats.Stats(prof).sort_stats("cumtime").print_stats(45)
         print(f"processed {len(seqs)} statements through 6 rules and 8 badges in {elapsed:.1f} s: "
               f"{len(seqs) / elapsed:,.0f} statements/s on one process ({entries} ledger entries, {awards} badges)")
         started = time.perf_counter()

@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 import secrets
+import uuid
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -19,7 +20,7 @@ from lms.extensions import db
 from lms.notifications.service import notify, register_kind
 from lms.people.models import User, utcnow
 from lms.people.service import ValidationError
-from xapi.emitter import record
+from xapi.emitter import record_statement
 from xapi.vocabulary import ActivityType, Verb
 
 from .models import BadgeAward, BadgeClass, FactKind, LearningWeek, RuleKind, StreamFact
@@ -179,14 +180,21 @@ def evaluate_badges(user_ids) -> list[BadgeAward]:
         categories = {}
         if any(b.rule_kind == RuleKind.category for b in badges):
             categories = _categories({i for f in facts.values() for i in f[FactKind.course_completed]})
-        users = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(chunk))).scalars()}
+        due = []
         for user_id in chunk:
             for badge in badges:
-                if (user_id, badge.id) in have or user_id not in users:
+                if (user_id, badge.id) in have:
                     continue
                 met, seq = _meets(badge, facts[user_id], weeks[user_id], categories)
                 if met:
-                    awarded.append(award_badge(badge, users[user_id], statement_seq=seq))
+                    due.append((badge, user_id, seq))
+        if due:
+            users = {u.id: u for u in db.session.execute(
+                select(User).where(User.id.in_({u for _b, u, _s in due}), User.is_active.is_(True))).scalars()}
+            earned: list[dict] = []
+            awarded += [award_badge(badge, users[user_id], statement_seq=seq, is_new=True, statements=earned)
+                        for badge, user_id, seq in due if user_id in users]
+            record_statement(earned, user_ids={f"mbox:mailto:{u.email}": u.id for u in users.values()})
     return awarded
 
 
@@ -224,10 +232,24 @@ def recipient_hash(email: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
 
 
+def earned_statement(badge: BadgeClass, user: User) -> dict:
+    """The `earned` statement of an award (as xapi.emitter.record writes it, for a batch)."""
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "name": user.full_name, "mbox": f"mailto:{user.email}"},
+        "verb": {"id": Verb.EARNED[0], "display": {"en-US": Verb.EARNED[1]}},
+        "object": {"objectType": "Activity", "id": badge_iri(badge),
+                   "definition": {"name": {"en-US": badge.name}, "type": ActivityType.BADGE}},
+    }
+
+
 def award_badge(badge: BadgeClass, user: User, *, by: User | None = None, reason: str | None = None,
-                statement_seq: int | None = None) -> BadgeAward:
-    """Award the badge once: record `earned` and tell the person."""
-    existing = db.session.execute(
+                statement_seq: int | None = None, is_new: bool = False,
+                statements: list[dict] | None = None) -> BadgeAward:
+    """Award the badge once: record `earned` and tell the person. `is_new`: the caller has just
+    checked that there is no award (the unique key still guards against a race); `statements`:
+    collect the `earned` statement there for the caller to record in one batch."""
+    existing = None if is_new else db.session.execute(
         select(BadgeAward).where(BadgeAward.badge_id == badge.id, BadgeAward.user_id == user.id)).scalar_one_or_none()
     if existing is not None:
         if by is not None:
@@ -239,7 +261,10 @@ def award_badge(badge: BadgeClass, user: User, *, by: User | None = None, reason
                        awarded_by=by, reason=(reason or "").strip() or None, issued_at=utcnow())
     db.session.add(award)
     db.session.flush()
-    record(user, Verb.EARNED, badge_iri(badge), activity_name=badge.name, activity_type=ActivityType.BADGE)
+    if statements is not None:
+        statements.append(earned_statement(badge, user))
+    else:
+        record_statement(earned_statement(badge, user), user_ids={f"mbox:mailto:{user.email}": user.id})
     notify(user, "gamification.badge_earned", url=f"/badges/assertions/{award.uid}/verify", badge=badge.name)
     return award
 
