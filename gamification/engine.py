@@ -74,6 +74,8 @@ def _object_name(data: dict) -> str:
 class Outcome:
     """What one run of the engine did (for tests, the CLI and the benchmark)."""
 
+    #: statements looked at
+    statements: int = 0
     points_entries: int = 0
     facts: int = 0
     certificates: int = 0
@@ -89,6 +91,7 @@ def process_statements(seqs: Iterable[int]) -> Outcome:
     """Run every rule over these stored statements; returns what changed. Idempotent."""
     outcome = Outcome()
     seqs = sorted(set(seqs))
+    outcome.statements = len(seqs)
     for start in range(0, len(seqs), BATCH):
         _process_batch(seqs[start:start + BATCH], outcome)
     return outcome
