@@ -185,13 +185,20 @@ def badge_new():
 def badge_detail(badge_id: int):
     """A badge: change it, award it by hand, see and revoke its awards."""
     badge = db.get_or_404(BadgeClass, badge_id)
-    form = BadgeForm(obj=badge, rule_kind=badge.rule_kind.value)
+    form = _badge_form(badge)
     if request.method == "POST":
         done = _submit(form, lambda: badge_service.save_badge(badge, **_badge_values(form)), _("The badge is saved."),
                        url_for("gamification.badge_detail", badge_id=badge.id))
         if done:
             return done
     return _badge_page(badge, form, AwardForm(formdata=None), 400 if request.method == "POST" else 200)
+
+
+def _badge_form(badge: BadgeClass, **kwargs) -> BadgeForm:
+    form = BadgeForm(obj=badge, **kwargs)
+    if not form.is_submitted() or kwargs.get("formdata", True) is None:
+        form.rule_kind.data = badge.rule_kind.value  # the enum's value, not str(enum)
+    return form
 
 
 def _badge_page(badge, form, award_form, status=200):
@@ -218,7 +225,7 @@ def badge_award(badge_id: int):
         return badge_service.award_by_hand(badge, person, current_user, form.reason.data)
 
     done = _submit(form, award, _("The badge is awarded."), url_for("gamification.badge_detail", badge_id=badge.id))
-    return done or _badge_page(badge, BadgeForm(obj=badge, formdata=None, rule_kind=badge.rule_kind.value), form, 400)
+    return done or _badge_page(badge, _badge_form(badge, formdata=None), form, 400)
 
 
 @bp.route("/admin/awards/<int:award_id>/revoke", methods=["POST"])

@@ -98,3 +98,10 @@ def test_leaderboard_rejects_unknown_boards(db, client, create_user, login):
     for board in service.BOARDS:
         for period in service.PERIODS:
             assert client.get(f"/gamification/leaderboards?board={board}&period={period}").status_code == 200
+
+
+def test_badge_page_shows_the_badges_own_rule_selected(db, client, create_user, login, badge):
+    login(create_user("hr"))
+    b = badge("Helper", "helpful_answers", count=2)
+    page = client.get(f"/gamification/admin/badges/{b.id}").get_data(as_text=True)
+    assert '<option selected value="helpful_answers">' in page
