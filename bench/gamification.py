@@ -82,6 +82,7 @@ def build_ledger(db, people: list[int], rows: int, rule_ids: list[int], rng: ran
         for period in periods_of(moment):
             totals[(period, user)] += points
         if len(batch) == 50_000:
+            print(f"  ledger rows: {seq:,}", flush=True)
             db.session.execute(insert(PointsEntry), batch)
             batch = []
     if batch:
@@ -131,6 +132,7 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--batch", type=int, default=200, help="statements per announcement")
+    parser.add_argument("--reuse", help="a folder holding bench.sqlite from an earlier run: skip the build")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -150,7 +152,7 @@ def main() -> None:
     from xapi.vocabulary import ActivityType, Verb
 
     rng = random.Random(7)
-    tmp = Path(tempfile.mkdtemp(prefix="fasthold-bench-gam-"))
+    tmp = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="fasthold-bench-gam-"))
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite"
     base = "http://bench.example"
     app = create_app({"ENV": "testing", "INSTANCE_PATH": str(tmp), "DATABASE_URL": url, "SECRET_KEY": "b" * 48,
@@ -158,33 +160,41 @@ def main() -> None:
     today = date.today()
     with app.app_context():
         upgrade()
-        started = time.perf_counter()
-        people = build_people(db, args.people, today)
-        rules = [
-            service.save_rule(None, name="Completed a course", verb_id=Verb.COMPLETED[0], activity_type=ActivityType.COURSE, points=50, daily_cap=None),
-            service.save_rule(None, name="Completed a lesson", verb_id=Verb.COMPLETED[0], activity_type=ActivityType.LESSON, points=5, daily_cap=50),
-            service.save_rule(None, name="Experienced", verb_id=Verb.EXPERIENCED[0], activity_type=None, points=1, daily_cap=10),
-            service.save_rule(None, name="Answered", verb_id=Verb.ANSWERED[0], activity_type=ActivityType.QUESTION, points=2, daily_cap=20),
-            service.save_rule(None, name="Helpful answer", verb_id=Verb.RECEIVED[0], activity_type=ActivityType.QUESTION_THREAD, points=10, daily_cap=None),
-            service.save_rule(None, name="Goal reached", verb_id=Verb.COMPLETED[0], activity_type=ActivityType.GOAL, points=30, daily_cap=None),
-        ]
-        courses = [Course(title=f"Course {i}", summary="", category=("Leadership", "Compliance")[i % 2], duration_minutes=30)
-                   for i in range(20)]
-        db.session.add_all(courses)
-        db.session.flush()
-        course_ids = [c.id for c in courses]
-        for name, kind, param, count in (("GDPR", "course", str(courses[0].id), None), ("Leader", "category", "Leadership", 3),
-                                         ("Onboarded", "onboarding", None, None), ("Helper", "helpful_answers", None, 3),
-                                         ("Goal", "first_goal", None, None), ("Mentor", "mentor_sessions", None, 2),
-                                         ("Steady", "learning_streak", None, 4), ("Star", "manual", None, None)):
-            save_badge(None, name=name, description=name, criteria=name, rule_kind=kind, rule_param=param, rule_count=count)
-        viewer = db.session.get(User, 5)
-        viewer.password_hash = hash_password("bench password 123")
-        db.session.commit()
-        build_ledger(db, people, args.ledger, [r.id for r in rules], rng)
-        n_ledger = db.session.execute(select(db.func.count()).select_from(PointsEntry)).scalar_one()
-        print(f"built {args.people} people and {n_ledger} ledger rows in {time.perf_counter() - started:.1f} s "
-              f"on {db.engine.dialect.name}")
+        if args.reuse:
+            people = list(db.session.execute(select(User.id).order_by(User.id)).scalars())
+            course_ids = list(db.session.execute(select(Course.id).order_by(Course.id)).scalars())
+            viewer = db.session.get(User, 5)
+            print(f"reusing {tmp}: {len(people)} people, "
+                  f"{db.session.execute(select(db.func.count()).select_from(PointsEntry)).scalar_one()} ledger rows")
+        else:
+            started = time.perf_counter()
+            people = build_people(db, args.people, today)
+            rules = [
+                service.save_rule(None, name="Completed a course", verb_id=Verb.COMPLETED[0], activity_type=ActivityType.COURSE, points=50, daily_cap=None),
+                service.save_rule(None, name="Completed a lesson", verb_id=Verb.COMPLETED[0], activity_type=ActivityType.LESSON, points=5, daily_cap=50),
+                service.save_rule(None, name="Experienced", verb_id=Verb.EXPERIENCED[0], activity_type=None, points=1, daily_cap=10),
+                service.save_rule(None, name="Answered", verb_id=Verb.ANSWERED[0], activity_type=ActivityType.QUESTION, points=2, daily_cap=20),
+                service.save_rule(None, name="Helpful answer", verb_id=Verb.RECEIVED[0], activity_type=ActivityType.QUESTION_THREAD, points=10, daily_cap=None),
+                service.save_rule(None, name="Goal reached", verb_id=Verb.COMPLETED[0], activity_type=ActivityType.GOAL, points=30, daily_cap=None),
+            ]
+            courses = [Course(title=f"Course {i}", summary="", category=("Leadership", "Compliance")[i % 2], duration_minutes=30)
+                       for i in range(20)]
+            db.session.add_all(courses)
+            db.session.flush()
+            course_ids = [c.id for c in courses]
+            for name, kind, param, count in (("GDPR", "course", str(courses[0].id), None), ("Leader", "category", "Leadership", 3),
+                                             ("Onboarded", "onboarding", None, None), ("Helper", "helpful_answers", None, 3),
+                                             ("Goal", "first_goal", None, None), ("Mentor", "mentor_sessions", None, 2),
+                                             ("Steady", "learning_streak", None, 4), ("Star", "manual", None, None)):
+                save_badge(None, name=name, description=name, criteria=name, rule_kind=kind, rule_param=param, rule_count=count)
+            viewer = db.session.get(User, 5)
+            viewer.password_hash = hash_password("bench password 123")
+            db.session.commit()
+            build_ledger(db, people, args.ledger, [r.id for r in rules], rng)
+            n_ledger = db.session.execute(select(db.func.count()).select_from(PointsEntry)).scalar_one()
+            print(f"built {args.people} people and {n_ledger} ledger rows in {time.perf_counter() - started:.1f} s "
+                  f"on {db.engine.dialect.name}")
+
 
         print("\nleaderboards through the service (ms)")
         print(f"{'board':<14}{'period':<8}{'p50':>8}{'p95':>8}")

@@ -194,7 +194,8 @@ def evaluate_badges(user_ids) -> list[BadgeAward]:
             earned: list[dict] = []
             awarded += [award_badge(badge, users[user_id], statement_seq=seq, is_new=True, statements=earned)
                         for badge, user_id, seq in due if user_id in users]
-            record_statement(earned, user_ids={f"mbox:mailto:{u.email}": u.id for u in users.values()})
+            if earned:
+                record_statement(earned, user_ids={f"mbox:mailto:{u.email}": u.id for u in users.values()})
     return awarded
 
 

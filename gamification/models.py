@@ -95,7 +95,9 @@ class PointsTotal(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     points: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (Index("ix_points_totals_board", "period", "points"),)
+    #: (period, points, user_id): the top of a board and "how many are ahead of me" are walks of
+    #: this index alone (user_id in it for the opt-out check)
+    __table_args__ = (Index("ix_points_totals_board", "period", "points", "user_id"),)
 
     def __repr__(self) -> str:
         return f"<PointsTotal {self.period} user={self.user_id} {self.points}>"

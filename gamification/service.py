@@ -134,9 +134,13 @@ def people_board(viewer: User, period: str, today: date, limit: int = BOARD_SIZE
         out.append(Row(rank=rank, name=f"{first} {last}", points=points, is_me=user_id == viewer.id, user_id=user_id))
     mine = db.session.execute(
         select(PointsTotal.points).where(PointsTotal.period == key, PointsTotal.user_id == viewer.id)).scalar() or 0
+    # Everyone visible ahead (a walk of the board index), less the deactivated among them (few).
     ahead = db.session.execute(
-        select(func.count()).select_from(PointsTotal).join(User, User.id == PointsTotal.user_id)
-        .where(visible, PointsTotal.points > mine, PointsTotal.user_id != viewer.id, User.is_active.is_(True))
+        select(func.count()).select_from(PointsTotal)
+        .where(visible, PointsTotal.points > mine, PointsTotal.user_id != viewer.id)
+    ).scalar_one() - db.session.execute(
+        select(func.count()).select_from(User).join(PointsTotal, and_(PointsTotal.user_id == User.id, visible))
+        .where(User.is_active.is_(False), PointsTotal.points > mine)
     ).scalar_one()
     return Board(rows=out, my_rank=ahead + 1 if mine else None, my_points=mine)
 

@@ -155,7 +155,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('period', 'user_id', name=op.f('pk_points_totals'))
     )
     with op.batch_alter_table('points_totals', schema=None) as batch_op:
-        batch_op.create_index('ix_points_totals_board', ['period', 'points'], unique=False)
+        batch_op.create_index('ix_points_totals_board', ['period', 'points', 'user_id'], unique=False)
 
     # ### end Alembic commands ###
 
