@@ -45,9 +45,10 @@ BATCH = 2000
 
 
 def _insert(model):
-    """The dialect's INSERT, which has ON CONFLICT on SQLite and PostgreSQL alike."""
+    """The dialect's INSERT (ON CONFLICT on SQLite and PostgreSQL alike) of the model's table: a
+    Core executemany, without the ORM's bulk bookkeeping (a third of the engine's time)."""
     name = db.session.get_bind().dialect.name
-    return (pg_insert if name == "postgresql" else sqlite_insert)(model)
+    return (pg_insert if name == "postgresql" else sqlite_insert)(model.__table__)
 
 
 def periods_of(moment: datetime) -> tuple[str, str, str]:
@@ -182,7 +183,7 @@ def add_to_totals(totals: dict[tuple[str, int], int]) -> None:
         return
     stmt = _insert(PointsTotal)
     stmt = stmt.on_conflict_do_update(index_elements=["period", "user_id"],
-                                      set_={"points": PointsTotal.points + stmt.excluded.points})
+                                      set_={"points": PointsTotal.__table__.c.points + stmt.excluded.points})
     db.session.execute(stmt, [{"period": p, "user_id": u, "points": n} for (p, u), n in totals.items()])
     groups: dict[tuple[str, str, int], int] = defaultdict(int)
     memberships = current_groups({u for _p, u in totals})
@@ -195,7 +196,7 @@ def add_to_totals(totals: dict[tuple[str, int], int]) -> None:
     if groups:
         stmt = _insert(PointsGroupTotal)
         stmt = stmt.on_conflict_do_update(index_elements=["period", "kind", "group_id"],
-                                          set_={"points": PointsGroupTotal.points + stmt.excluded.points})
+                                          set_={"points": PointsGroupTotal.__table__.c.points + stmt.excluded.points})
         db.session.execute(stmt, [{"period": p, "kind": k, "group_id": g, "points": n}
                                   for (p, k, g), n in groups.items()])
 
