@@ -88,3 +88,13 @@ def test_boards_read_the_buckets_not_the_ledger(db, create_user):
     finally:
         event.remove(engine, "before_cursor_execute", spy)
     assert statements and not any("points_entries" in s for s in statements)
+
+
+def test_deactivated_people_leave_the_board_and_do_not_count_ahead(db, create_user):
+    gone, me = create_user(), create_user()
+    give(gone, 100)
+    give(me, 10)
+    gone.is_active = False
+    db.session.flush()
+    board = service.people_board(me, "week", TODAY)
+    assert [r.user_id for r in board.rows] == [me.id] and board.my_rank == 1
