@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from . import badges as badge_service
 from . import openbadges, service
 from .certificates import certificate_pdf, verification_url
 from .forms import AwardForm, BadgeForm, ProfileForm, RevokeForm, RuleForm
-from .models import BadgeAward, BadgeClass, Certificate, PointsRule, RuleKind
+from .models import BadgeAward, BadgeClass, Certificate, PointsRule
 from .permissions import can_download_certificate, can_manage_gamification
 
 bp = Blueprint("gamification", __name__, url_prefix="/gamification")
