@@ -1,1 +1,1 @@
-"""Points, badges, certificates and leaderboards driven by the xAPI stream (issue 6; not built yet)."""
+"""Points, badges (Open Badges 2.0), certificates and leaderboards driven by the xAPI statement stream (issue 6)."""

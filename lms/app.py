@@ -115,6 +115,8 @@ def init_extensions(app: Flask) -> None:
     from plans.devplans import models as _devplan_models  # noqa: F401
     from plans.devplans import tasks as _devplan_tasks  # noqa: F401  subscribes to the statement stream
     from analytics import models as _analytics_models  # noqa: F401
+    from gamification import models as _gamification_models  # noqa: F401
+    from gamification import tasks as gamification_tasks
     from xapi import models as _xapi_models  # noqa: F401
     from xapi import tasks as _xapi_tasks  # noqa: F401
 
@@ -124,8 +126,10 @@ def init_extensions(app: Flask) -> None:
 
     from analytics import tasks as analytics_tasks
 
-    celery_app.conf.beat_schedule = {**core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE,
-                                     **checkin_tasks.BEAT_SCHEDULE, **analytics_tasks.BEAT_SCHEDULE}
+    celery_app.conf.beat_schedule = {
+        **core_tasks.BEAT_SCHEDULE, **course_tasks.BEAT_SCHEDULE, **checkin_tasks.BEAT_SCHEDULE,
+        **gamification_tasks.BEAT_SCHEDULE, **analytics_tasks.BEAT_SCHEDULE,
+    }
 
 
 def register_blueprints(app: Flask) -> None:
@@ -144,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     from xapi.admin import content_bp
     from xapi.views import bp as xapi_bp
     from analytics.views import bp as analytics_bp
+    from gamification.views import bp as gamification_bp, public_bp as badges_public_bp
 
     app.register_blueprint(xapi_bp)
     app.register_blueprint(lrs_admin_bp)
@@ -160,6 +165,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(competencies_bp)
     app.register_blueprint(devplans_bp)
     app.register_blueprint(analytics_bp)
+    app.register_blueprint(gamification_bp)
+    app.register_blueprint(badges_public_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -220,6 +220,9 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
     from analytics.demo import seed_demo as seed_analytics
 
     seed_analytics(today, random.Random(seed + 15))
+    from gamification.demo import seed_demo as seed_gamification
+
+    seed_gamification(today, rng)  # last: it awards from the history the others recorded
     # The demo's history is not news: nobody is e-mailed about it (tasks already queued find
     # their notification e-mailed and do nothing).
     from .notifications.service import mark_all_emailed

@@ -26,6 +26,8 @@ class Verb:
     EARNED = ("http://id.tincanapi.com/verb/earned", "earned")
     MENTORED = ("http://id.tincanapi.com/verb/mentored", "mentored")
     ATTENDED = ("http://adlnet.gov/expapi/verbs/attended", "attended")
+    #: a forum reply's author received a "helpful" mark on it (Activity Streams 1.0)
+    RECEIVED = ("http://activitystrea.ms/schema/1.0/receive", "received")
 
 
 class ActivityType:
@@ -46,6 +48,15 @@ class ActivityType:
     QUESTION_THREAD = "http://id.tincanapi.com/activitytype/forum-reply"
     FORUM_TOPIC = "http://id.tincanapi.com/activitytype/discussion"
     CHECKIN = "http://id.tincanapi.com/activitytype/survey"
+    #: a whole checklist, e.g. an onboarding plan (its tasks are CHECKLIST_ITEMs)
+    CHECKLIST = "http://id.tincanapi.com/activitytype/checklist"
+
+
+class Extension:
+    """Extension IRIs the platform puts in statements."""
+
+    #: context extension on an onboarding plan's `completed`: days since the start date
+    ONBOARDING_DAY = "https://w3id.org/fasthold/xapi/extensions/onboarding-day"
 
 
 ALL_VERBS = {value[0]: value[1] for name, value in vars(Verb).items() if name.isupper()}

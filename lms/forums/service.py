@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-from tincan import Activity, ActivityDefinition, Context, ContextActivities, LanguageMap
+from tincan import Activity, ActivityDefinition, Context, ContextActivities, LanguageMap, Result
 
 from xapi.emitter import record
 from xapi.vocabulary import ActivityType, Verb
@@ -426,6 +426,11 @@ def set_helpful(post: ForumPost, by: User, helpful: bool) -> ForumPost:
     _refresh_answered(post.thread)
     if helpful and post.author is not None and permissions.can_view_forum(post.author, post.thread.forum):
         notify(post.author, "forum.helpful", url=post_path(post), actor=by, thread=post.thread.title)
+    if helpful and post.author is not None:
+        # The author `received` a helpful mark on the reply (gamification counts these).
+        record(post.author, Verb.RECEIVED, f"{current_app.config['BASE_URL']}/forums/posts/{post.id}",
+               activity_name=post.thread.title, activity_type=ActivityType.QUESTION_THREAD,
+               result=Result(success=True))
     return post
 
 

@@ -15,10 +15,10 @@ from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
-from tincan import Activity, Context, ContextActivities, Result, Score
+from tincan import Activity, Context, ContextActivities, Extensions, Result, Score
 
 from xapi.emitter import record
-from xapi.vocabulary import ActivityType, Verb
+from xapi.vocabulary import ActivityType, Extension, Verb
 
 from ..extensions import db
 from ..forums.permissions import register_scope
@@ -408,7 +408,20 @@ def complete_task(task: PlanTask, by: User) -> PlanTask:
             parent=[Activity(id=plan_iri(task.plan))]
         )),
     )
+    _record_plan_completed(task.plan)
     return task
+
+
+def _record_plan_completed(plan: OnboardingPlan) -> None:
+    """The last open task done: the new hire `completed` the plan (a checklist), with the day
+    since the start date as a context extension (gamification's "onboarding by day 90")."""
+    if any(t.completed_at is None for t in plan.tasks):
+        return
+    record(
+        plan.user, Verb.COMPLETED, plan_iri(plan), activity_name="Onboarding", activity_type=ActivityType.CHECKLIST,
+        result=Result(completion=True),
+        context=Context(extensions=Extensions({Extension.ONBOARDING_DAY: (utcnow().date() - plan.starts_on).days})),
+    )
 
 
 def reopen_task(task: PlanTask) -> PlanTask:

@@ -1,7 +1,7 @@
 """analytics: HRIS imports, person attributes, absences, pulse surveys
 
 Revision ID: 0015_analytics
-Revises: 0013_mentoring
+Revises: 0014_gamification
 Create Date: 2026-11-23 05:47:47.281048
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015_analytics'
-down_revision = '0013_mentoring'
+down_revision = '0014_gamification'
 branch_labels = None
 depends_on = None
 
