@@ -268,3 +268,10 @@ def test_client_address_comes_from_trusted_proxy_headers_only(tmp_path):
     direct.add_url_rule("/_ip", "ip", ip)
     direct.test_client().get("/_ip", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     assert seen == ["203.0.113.9", "10.0.0.1"]
+
+
+def test_form_fields_point_aria_describedby_only_at_hints_and_errors_that_exist(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'aria-describedby="None"' not in html and "aria-describedby" not in html  # no hint, no error yet
+    html = client.post("/login", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert 'aria-describedby="email-error"' in html and 'id="email-error"' in html
