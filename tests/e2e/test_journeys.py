@@ -31,10 +31,10 @@ for _role in ("employee", "mentor", "manager", "hr", "admin"):
 for _role, _pages in NAV.items():
     if _role != "new_hire":
         _pages.append("/mentoring/")
-# Everyone who has started has a development plan (plans/devplans).
+# Everyone who has started has a development plan (plans/devplans) and points and badges.
 for _role, _pages in NAV.items():
     if _role != "new_hire":
-        _pages.append("/plans/")
+        _pages.extend(["/plans/", "/gamification/"])
 # Words of the English interface that must not appear in the Danish or Swedish one.
 ENGLISH_UI = ["Sign out", "Home", "My profile", "Employment history", "Job title", "Departments", "Audit log",
               "Language", "Change password", "My team"]
