@@ -61,6 +61,8 @@ BUDDY_CAPACITY = 2
 register_kind("mentoring.proposal", _l("%(mentee)s is looking for a mentor: would you mentor them?"))
 register_kind("mentoring.accepted", _l("%(mentor)s will be your mentor."))
 register_kind("mentoring.ended", _l("%(actor)s ended your mentorship: add your feedback."))
+register_kind("mentoring.declined", _l("Your mentor request is back in the pool: the proposed mentor could not take it on. "
+                                      "The next matching run will look again."))
 register_kind("mentoring.run_done", _l("Mentor matching finished: %(n)s proposals to review."))
 
 
@@ -420,6 +422,15 @@ def accept(match: MentorMatch, mentor: User, today: date | None = None) -> Mento
     _pending_match(match, MatchStatus.approved)
     if match.mentor_id != mentor.id:
         raise ValidationError(_l("Only the proposed mentor can answer."))
+    profile = profile_of(mentor)
+    active = db.session.execute(
+        select(func.count()).select_from(Mentorship)
+        .where(Mentorship.mentor_id == mentor.id, Mentorship.status == MentorshipStatus.active)
+    ).scalar_one()
+    if profile is None or active >= profile.capacity:
+        # the capacity may have been lowered since the run: decline, or raise it on the profile first
+        raise ValidationError(_l("You already mentor as many people as your profile allows. "
+                                 "Raise your capacity on your mentor profile, or decline."))
     request = match.request
     match.status = MatchStatus.accepted
     match.responded_at = utcnow()
@@ -442,6 +453,8 @@ def decline(match: MentorMatch, mentor: User, note: str = "") -> MentorMatch:
     match.responded_at = utcnow()
     match.response_note = (note or "").strip()
     db.session.flush()
+    # the mentee hears that the search goes on (not who declined, nor why)
+    notify(match.request.mentee, "mentoring.declined", url=_path("mentoring.home"))
     return match
 
 

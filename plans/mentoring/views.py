@@ -234,7 +234,12 @@ def match_accept(match_id: int):
     if not can_respond(current_user, match):
         flash(_("This proposal is no longer waiting for an answer."), "error")
         return redirect(url_for("mentoring.inbox"))
-    mentorship = service.accept(match, current_user)
+    try:
+        mentorship = service.accept(match, current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("mentoring.inbox"))
     db.session.commit()
     flash(_("You are now the mentor of %(name)s.", name=mentorship.mentee.full_name), "success")
     return redirect(url_for("mentoring.mentorship_detail", mentorship_id=mentorship.id))

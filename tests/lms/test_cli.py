@@ -49,12 +49,12 @@ def test_demo_is_deterministic_and_realistic(app, db):
 
     from lms.demo import DEMO_LOGINS, build_demo
 
-    result = build_demo(employees=80, seed=7, today=date(2026, 11, 1))
+    result = build_demo(employees=40, seed=7, today=date(2026, 11, 1))
     first = _snapshot(db)
     db.session.rollback()
-    build_demo(employees=80, seed=7, today=date(2026, 11, 1))
+    build_demo(employees=40, seed=7, today=date(2026, 11, 1))
     assert _snapshot(db) == first
-    assert result.people == 80
+    assert result.people == 40
 
     people, spells = first
     emails = {p.email for p in people}
@@ -66,7 +66,7 @@ def test_demo_is_deterministic_and_realistic(app, db):
     assert any(end is not None for h in hires_per_person.values() for _hire, end in h), "no leaver"
     assert any(hire > date(2026, 11, 1) for h in hires_per_person.values() for hire, _end in h), "nobody starting"
     db.session.rollback()
-    build_demo(employees=80, seed=8, today=date(2026, 11, 1))
+    build_demo(employees=40, seed=8, today=date(2026, 11, 1))
     assert _snapshot(db) != first
 
 

@@ -131,6 +131,37 @@ def test_a_declined_mentee_is_rematched_and_never_again_with_that_mentor(db, cre
     assert _proposals(run) == {(mentee.id, second.id)}
 
 
+def test_a_decline_tells_the_mentee_the_search_goes_on_without_naming_the_mentor(db, create_user, make_mentor, ask):
+    hr = create_user("hr")
+    mentor = make_mentor(first_name="Busy")
+    mentee = create_user()
+    ask(mentee)
+    match = service.run_matching(hr).matches[0]
+    service.approve(match, hr)
+    service.decline(match, mentor, "Too busy")
+    told = db.session.execute(select(Notification).where(Notification.recipient_id == mentee.id,
+                                                         Notification.kind == "mentoring.declined")).scalars().all()
+    assert len(told) == 1 and told[0].actor_id is None and "Busy" not in str(told[0].params)
+
+
+def test_a_mentor_whose_capacity_was_lowered_cannot_accept_beyond_it(db, create_user, make_mentor, ask):
+    hr = create_user("hr")
+    mentor = make_mentor(capacity=2)
+    first, second = create_user(), create_user()
+    ask(first), ask(second)
+    run = service.run_matching(hr)
+    assert len(run.matches) == 2
+    for match in run.matches:
+        service.approve(match, hr)
+    service.accept(run.matches[0], mentor)
+    profile = service.profile_of(mentor)
+    profile.capacity = 1  # lowered after the run
+    db.session.flush()
+    with pytest.raises(ValidationError):
+        service.accept(run.matches[1], mentor)
+    assert run.matches[1].status == MatchStatus.approved  # still open: the mentor can decline it
+
+
 def test_an_hr_rejection_sends_the_request_back_without_that_mentor(db, create_user, make_mentor, ask):
     hr = create_user("hr")
     one, two = make_mentor({"Negotiation": 5}), make_mentor({"Negotiation": 3})
