@@ -147,10 +147,27 @@ class Absence(db.Model):
 
 def _register_audit() -> None:
     """Person attributes and absences are employment data: the people audit listener records them too."""
-    from lms.people.audit import AUDITED
+    from lms.people.audit import AUDITED, REDACTED
 
     AUDITED[PersonAttribute] = ("definition_id", "value")
     AUDITED[Absence] = ("start_date", "end_date", "absence_type")
+    # A protected characteristic's value stays out of the log (which HR reads for years): the
+    # entry says that it changed, not to what.
+    REDACTED[PersonAttribute] = _protected_value
+
+
+def _protected_value(attribute: PersonAttribute) -> tuple[str, ...]:
+    from sqlalchemy.orm import object_session
+    from sqlalchemy.orm.util import identity_key
+
+    # Read the definition from the session's identity map: no query may run inside a flush.
+    session = object_session(attribute)
+    definition = attribute.__dict__.get("definition")
+    if definition is None and session is not None and attribute.definition_id is not None:
+        definition = session.identity_map.get(identity_key(PersonAttributeDefinition, attribute.definition_id))
+    if definition is None:
+        return ("value",)  # not known here: treat as protected
+    return ("value",) if definition.is_protected else ()
 
 
 _register_audit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextvars
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from flask import has_request_context
 from flask_login import current_user
@@ -29,6 +29,21 @@ AUDITED: dict[type, tuple[str, ...]] = {
     User: ("email", "first_name", "last_name", "employee_number", "is_active", "is_mentor"),
     UserRole: ("role",),
 }
+
+
+#: Models whose audited values can be sensitive: a function of the object giving the fields whose
+#: values the log must not hold (the entry then says that they changed, not to what).
+REDACTED: dict[type, Callable[[Any], Iterable[str]]] = {}
+HIDDEN = "[protected]"
+
+
+def _redact(obj: Any, changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    hide = REDACTED.get(type(obj))
+    if hide is None:
+        return changes
+    fields = set(hide(obj))
+    return {name: [None if v is None else HIDDEN for v in values] if name in fields else values
+            for name, values in changes.items()}
 
 
 def _plain(value: Any) -> Any:
@@ -56,7 +71,7 @@ def _entry(obj: Any, action: str, changes: dict[str, list[Any]]) -> AuditEntry:
         entity_type=type(obj).__name__,
         entity_id=getattr(obj, "id", None),
         subject_user_id=_subject(obj),
-        changes=changes,
+        changes=_redact(obj, changes),
     )
 
 

@@ -262,6 +262,21 @@ def test_every_change_is_in_the_audit_log(db):
     assert {"value": ["Aarhus", "Odense"]} in [e.changes for e in updates]
 
 
+def test_a_protected_characteristic_is_logged_as_changed_but_its_value_never_is(db):
+    hris.import_spells(csv_text(BOSS + ",Aarhus,kvinde", header=HEADER + ",location,Køn"))
+    db.session.flush()
+    karin = person(db, "M1")
+    hris.import_spells(csv_text(BOSS + ",Aarhus,ikke oplyst", header=HEADER + ",location,Køn"))
+    db.session.flush()
+    changes = [e.changes for e in db.session.execute(
+        select(AuditEntry).where(AuditEntry.subject_user_id == karin.id, AuditEntry.entity_type == "PersonAttribute")
+    ).scalars()]
+    logged = repr(changes)
+    assert "kvinde" not in logged and "ikke oplyst" not in logged
+    assert {"value": ["[protected]", "[protected]"]} in changes  # the update is there, without values
+    assert any(c.get("value") == [None, "Aarhus"] for c in changes)  # ordinary attributes keep theirs
+
+
 def test_dry_run_writes_nothing(db):
     before = (count(db, User), count(db, EmploymentSpell), count(db, Department), count(db, AuditEntry))
     report = hris.import_spells(SAMPLE.read_text(encoding="utf-8"), dry_run=True)
