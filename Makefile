@@ -24,9 +24,9 @@ run: install translations
 test: install translations
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 ifeq ($(CI),true)
-	@echo "== CI: the suite again on PostgreSQL and Redis, with a real Celery worker =="
+	@echo "== CI: the suite again on PostgreSQL and Redis, with a real Celery worker (browser journeys ran above) =="
 	FASTHOLD_TEST_DATABASE_URL=$(CI_DATABASE_URL) FASTHOLD_TEST_BROKER_URL=$(CI_BROKER_URL) \
-		FASTHOLD_REQUIRE_SERVICES=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+		FASTHOLD_REQUIRE_SERVICES=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider -m "not e2e"
 endif
 
 install: $(VENV)/.installed
