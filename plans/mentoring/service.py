@@ -181,6 +181,18 @@ def open_request_of(user: User) -> MentorRequest | None:
     ).scalar_one_or_none()
 
 
+def own_goal(user: User, goal_id: int | None):
+    """The development-plan goal `goal_id` if it belongs to `user`'s own plan, else None."""
+    if goal_id is None:
+        return None
+    from plans.devplans.models import DevelopmentPlan, Goal
+
+    return db.session.execute(
+        select(Goal).join(DevelopmentPlan, DevelopmentPlan.id == Goal.plan_id)
+        .where(Goal.id == goal_id, DevelopmentPlan.user_id == user.id)
+    ).scalar_one_or_none()
+
+
 def create_request(mentee: User, data: RequestData) -> MentorRequest:
     """Ask for a mentor: one open request at a time."""
     goal = (data.goal or "").strip()

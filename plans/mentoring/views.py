@@ -149,14 +149,22 @@ def request_new():
         return redirect(url_for("mentoring.request_detail", request_id=existing.id))
     competencies = _competencies()
     form = RequestForm(competencies)
+    # From a goal of one's own development plan ("find a mentor for this goal"): the request is
+    # tied to it and starts from its title and competency. Someone else's goal is simply ignored.
+    goal = service.own_goal(current_user, request.args.get("goal", type=int))
     if request.method == "GET":
         form.language.data = current_user.preferred_language
+        if goal is not None:
+            form.goal.data = goal.title
+            if goal.competency_id is not None:
+                form.skills.data = [goal.competency_id]
 
     def save():
         return service.create_request(current_user, service.RequestData(
             goal=form.goal.data, skills=form.skills.data, language=form.language.data,
             is_language_required=bool(form.is_language_required.data), mode=WorkMode(form.mode.data),
             location=form.location.data or "", prefers_other_department=bool(form.prefers_other_department.data),
+            goal_id=goal.id if goal is not None else None,
         ))
 
     done = _submit(form, save, _("Your request is in. HR matches mentors regularly; you will hear from your mentor."),

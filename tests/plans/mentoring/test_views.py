@@ -163,3 +163,27 @@ def test_a_large_pool_is_matched_by_a_celery_task_that_runs_once(db, client, log
     assert tasks.execute_run(run.id) == 0  # a second delivery changes nothing
     db.session.refresh(run)
     assert len(run.matches) == 1
+
+
+def test_a_request_started_from_an_own_plan_goal_is_tied_to_it_and_another_persons_goal_is_ignored(
+        db, client, login, world, competency):
+    from plans.devplans import service as plans
+    from plans.mentoring.models import MentorRequest
+
+    stranger, mentee = world["stranger"], world["mentee"]
+    goal = plans.add_goal(plans.ensure_plan(stranger), plans.GoalData(
+        title="Lead the renewal negotiation", competency_id=competency("Negotiation").id), stranger)
+    others = plans.add_goal(plans.ensure_plan(mentee), plans.GoalData(title="Mads's private goal"), mentee)
+    db.session.commit()
+    login(stranger)
+    plan_page = client.get("/plans/", follow_redirects=True).get_data(as_text=True)
+    assert f"/mentoring/request?goal={goal.id}" in plan_page
+    form = client.get(f"/mentoring/request?goal={goal.id}").get_data(as_text=True)
+    assert "Lead the renewal negotiation" in form
+    assert "Mads" not in client.get(f"/mentoring/request?goal={others.id}").get_data(as_text=True)
+    response = client.post(f"/mentoring/request?goal={goal.id}", data={
+        "goal": "Lead the renewal negotiation", "skills": [competency("Negotiation").id], "language": "",
+        "mode": "either"})
+    assert response.status_code == 302
+    made = db.session.execute(select(MentorRequest).where(MentorRequest.mentee_id == stranger.id)).scalar_one()
+    assert made.goal_id == goal.id
