@@ -185,7 +185,7 @@ class MatchingRun(db.Model):
     elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)
 
     started_by: Mapped[User | None] = relationship()
-    matches: Mapped[list[MentorMatch]] = relationship(back_populates="run", order_by="MentorMatch.fit.desc()")
+    matches: Mapped[list[MentorMatch]] = relationship(back_populates="run", order_by="(MentorMatch.fit.desc(), MentorMatch.id)")
 
     def __repr__(self) -> str:
         return f"<MatchingRun {self.id} {self.status.value} proposals={self.n_proposals}>"

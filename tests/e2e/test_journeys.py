@@ -64,8 +64,13 @@ def sign_in(page, base, email, language=None):
         choose_language(page, language)
 
 
-@pytest.mark.parametrize("language", ["en", "da", "sv"])
-@pytest.mark.parametrize("role", sorted(NAV))
+# Every role in English and in one of Danish and Swedish, taking turns: an English word left in
+# the interface shows in both (the catalogues themselves are checked complete by test_i18n), so
+# the second Scandinavian pass per role would only double the time.
+ROLE_LANGUAGES = [(role, language) for n, role in enumerate(sorted(NAV)) for language in ("en", ("da", "sv")[n % 2])]
+
+
+@pytest.mark.parametrize(("role", "language"), ROLE_LANGUAGES)
 def test_each_demo_role_sees_its_pages_in_each_language(page, live_server, role, language):
     sign_in(page, live_server, ROLE_EMAIL[role], language)
     for path in NAV[role]:

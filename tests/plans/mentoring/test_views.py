@@ -80,7 +80,7 @@ def test_asking_hr_run_and_approve_then_the_mentor_accepts(db, client, login, wo
     assert "Mads" in inbox and "Stranger" in inbox
     response = client.post(f"/mentoring/matches/{match.id}/accept")
     assert response.status_code == 302 and "/mentoring/mentorships/" in response.headers["Location"]
-    other = run.matches[1]
+    other = next(m for m in run.matches if m.id != match.id)  # equal fits: pick by id, not by position
     assert client.post(f"/mentoring/matches/{other.id}/decline", data={"note": "Full"}).status_code == 302
     assert other.status == MatchStatus.declined and other.response_note == "Full"
     assert client.post(f"/mentoring/matches/{other.id}/accept").status_code == 302  # answered: back to inbox
