@@ -100,13 +100,18 @@ def assertion_json(award: BadgeAward) -> dict:
         data["narrative"] = award.reason
     if award.is_revoked:
         data["revoked"] = True
-        data["revocationReason"] = award.revocation_reason
+        data["revocationReason"] = PUBLIC_REVOCATION_REASON
     return data
+
+
+#: What the public documents say about a revocation. HR's own reason can be personal (a mistake,
+#: a dispute) and stays inside the platform, on the badge's page for HR.
+PUBLIC_REVOCATION_REASON = "Revoked by the issuer."
 
 
 def revocation_list_json() -> dict:
     revoked = db.session.execute(
-        select(BadgeAward.uid, BadgeAward.revocation_reason).where(BadgeAward.revoked_at.is_not(None))
+        select(BadgeAward.uid).where(BadgeAward.revoked_at.is_not(None))
         .order_by(BadgeAward.revoked_at)).all()
     base = _base()
     return {
@@ -114,8 +119,8 @@ def revocation_list_json() -> dict:
         "type": "RevocationList",
         "id": revocation_list_url(),
         "issuer": issuer_url(),
-        "revokedAssertions": [{"id": f"{base}/badges/assertions/{uid}", "revocationReason": reason}
-                              for uid, reason in revoked],
+        "revokedAssertions": [{"id": f"{base}/badges/assertions/{uid}", "revocationReason": PUBLIC_REVOCATION_REASON}
+                              for (uid,) in revoked],
     }
 
 
