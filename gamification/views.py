@@ -263,22 +263,34 @@ def revocations():
     return _jsonld(openbadges.revocation_list_json())
 
 
+def _public_badge(badge_id: int) -> BadgeClass:
+    """A badge as the world may see it: one in use, or one somebody holds (its assertions link
+    here). A draft or retired badge nobody was given stays private, whatever its id (the people
+    who manage badges still see it)."""
+    badge = db.get_or_404(BadgeClass, badge_id)
+    if not badge.is_active and not can_manage_gamification(current_user) and db.session.execute(
+        select(BadgeAward.id).where(BadgeAward.badge_id == badge.id).limit(1)
+    ).first() is None:
+        abort(404)
+    return badge
+
+
 @public_bp.route("/badges/<int:badge_id>")
 def badge_class(badge_id: int):
     """The BadgeClass (Open Badges 2.0)."""
-    return _jsonld(openbadges.badge_class_json(db.get_or_404(BadgeClass, badge_id)))
+    return _jsonld(openbadges.badge_class_json(_public_badge(badge_id)))
 
 
 @public_bp.route("/badges/<int:badge_id>/image")
 def badge_image(badge_id: int):
-    badge = db.get_or_404(BadgeClass, badge_id)
+    badge = _public_badge(badge_id)
     return Response(badge.image, mimetype="image/png", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @public_bp.route("/badges/<int:badge_id>/criteria")
 def badge_criteria(badge_id: int):
     """The badge's criteria in words, for people following the BadgeClass's criteria link."""
-    return render_template("gamification/criteria.html", badge=db.get_or_404(BadgeClass, badge_id))
+    return render_template("gamification/criteria.html", badge=_public_badge(badge_id))
 
 
 def _award(uid: str) -> BadgeAward:

@@ -105,3 +105,18 @@ def test_badge_page_shows_the_badges_own_rule_selected(db, client, create_user, 
     b = badge("Helper", "helpful_answers", count=2)
     page = client.get(f"/gamification/admin/badges/{b.id}").get_data(as_text=True)
     assert '<option selected value="helpful_answers">' in page
+
+
+def test_a_draft_badge_nobody_holds_is_private_but_a_held_one_stays_verifiable(db, client, create_user, login, badge):
+    from gamification.badges import award_by_hand
+
+    draft, retired = badge("Secret draft", is_active=False), badge("Retired")
+    hr, holder = create_user("hr"), create_user()
+    award_by_hand(retired, holder, hr, "Before it was retired")
+    retired.is_active = False
+    db.session.commit()
+    for path in (f"/badges/{draft.id}", f"/badges/{draft.id}/image", f"/badges/{draft.id}/criteria"):
+        assert client.get(path).status_code == 404, path  # ids are sequential: no peeking at drafts
+    assert client.get(f"/badges/{retired.id}").status_code == 200  # its assertions point here
+    login(hr)
+    assert client.get(f"/badges/{draft.id}/image").status_code == 200  # the admin pages show it
