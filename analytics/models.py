@@ -357,3 +357,300 @@ class PulseComment(db.Model):
 
     def __repr__(self) -> str:
         return f"<PulseComment round={self.round_id}>"
+
+
+# --- exit interviews and alumni -----------------------------------------------------------------
+
+
+class ExitReason(str, enum.Enum):
+    """Coded reasons for leaving, the multi-select of the exit questionnaire."""
+
+    career = "career"          # career development
+    manager = "manager"        # manager / leadership
+    pay = "pay"
+    workload = "workload"
+    culture = "culture"
+    relocation = "relocation"
+    personal = "personal"
+    opportunity = "opportunity"  # a new opportunity elsewhere
+    other = "other"
+
+
+class WouldReturn(str, enum.Enum):
+    yes = "yes"
+    maybe = "maybe"
+    no = "no"
+
+
+class ExitInterview(db.Model):
+    """The confidential exit questionnaire of one ended employment spell, and HR's interview notes.
+
+    Created (and the leaver invited by e-mail with a single-use link) when the spell gets an end
+    date; answers are readable by HR only.
+    """
+
+    __tablename__ = "exit_interviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spell_id: Mapped[int] = mapped_column(ForeignKey("employment_spells.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: sha256 hex of the link's token; the token itself is only ever in the e-mail
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: when the invitation e-mail went out (None: not yet sent)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "What could we have done for you to stay?"
+    stay_suggestion: Mapped[str] = mapped_column(Text, default="")
+    #: "What were the biggest challenges in your job?"
+    challenges: Mapped[str] = mapped_column(Text, default="")
+    #: "What did you value most?"
+    valued: Mapped[str] = mapped_column(Text, default="")
+    #: 0-10, would you recommend us as a place to work
+    recommend_score: Mapped[int | None] = mapped_column(Integer)
+    would_return: Mapped[WouldReturn | None] = mapped_column(string_enum(WouldReturn))
+    #: HR's notes from an exit conversation (optional)
+    hr_notes: Mapped[str] = mapped_column(Text, default="")
+    notes_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    notes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    reasons: Mapped[list[ExitInterviewReason]] = relationship(
+        back_populates="interview", cascade="all, delete-orphan", order_by="ExitInterviewReason.reason")
+
+    __table_args__ = (
+        CheckConstraint("recommend_score IS NULL OR recommend_score BETWEEN 0 AND 10", name="exit_recommend_score"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ExitInterview {self.id} spell={self.spell_id}{' submitted' if self.submitted_at else ''}>"
+
+
+class ExitInterviewReason(db.Model):
+    """One coded reason of an exit interview (the leaver's choice, or HR's coding of the conversation)."""
+
+    __tablename__ = "exit_interview_reasons"
+
+    interview_id: Mapped[int] = mapped_column(ForeignKey("exit_interviews.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[ExitReason] = mapped_column(string_enum(ExitReason), primary_key=True)
+
+    interview: Mapped[ExitInterview] = relationship(back_populates="reasons")
+
+    def __repr__(self) -> str:
+        return f"<ExitInterviewReason {self.interview_id} {self.reason.value}>"
+
+
+class RehireEligibility(str, enum.Enum):
+    unknown = "unknown"
+    eligible = "eligible"
+    not_eligible = "not_eligible"
+
+
+class AlumniMember(db.Model):
+    """A leaver who opted into the alumni list, so boomerangs can be invited back."""
+
+    __tablename__ = "alumni_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    #: where to reach them after the work address is closed
+    contact_email: Mapped[str] = mapped_column(String(255))
+    opted_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: set when they leave the list; the row stays so the history of invitations is kept
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: HR's judgement, with who set it
+    rehire: Mapped[RehireEligibility] = mapped_column(string_enum(RehireEligibility), default=RehireEligibility.unknown)
+    rehire_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    rehire_note: Mapped[str] = mapped_column(String(500), default="")
+    last_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def __repr__(self) -> str:
+        return f"<AlumniMember user={self.user_id} {self.rehire.value}>"
+
+
+# --- engagement, early warning, alerts and actions ----------------------------------------------
+
+
+class EngagementWeek(db.Model):
+    """One person's learning activity in one ISO week (Monday), aggregated from LRS statements only.
+
+    Rebuilt in SQL (`engagement.refresh`) for the recent weeks every night; weeks with no
+    statements have no row.
+    """
+
+    __tablename__ = "engagement_weeks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    #: distinct days with at least one statement
+    active_days: Mapped[int] = mapped_column(Integer, default=0)
+    statements: Mapped[int] = mapped_column(Integer, default=0)
+    #: completed / passed
+    completions: Mapped[int] = mapped_column(Integer, default=0)
+    #: forum threads started (asked)
+    forum_posts: Mapped[int] = mapped_column(Integer, default=0)
+    #: forum replies (responded / commented)
+    forum_replies: Mapped[int] = mapped_column(Integer, default=0)
+    #: development-plan items completed
+    plan_items_done: Mapped[int] = mapped_column(Integer, default=0)
+    mentoring_sessions: Mapped[int] = mapped_column(Integer, default=0)
+    checkins_held: Mapped[int] = mapped_column(Integer, default=0)
+    #: the last statement's time in the week (for "days since last activity")
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<EngagementWeek user={self.user_id} {self.week_start} {self.statements}>"
+
+
+class RiskRunStatus(str, enum.Enum):
+    #: a model was trained, validated and passed the gate: scores are shown
+    scored = "scored"
+    #: too little history or too few leavers to train or validate honestly
+    insufficient = "insufficient"
+    #: trained, but validation was below the gate (ROC AUC < 0.70 or unstable): no scores shown
+    gated = "gated"
+
+
+class RiskRun(db.Model):
+    """One nightly run of the early-warning model: its validation figures and, if good enough, scores."""
+
+    __tablename__ = "risk_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date, index=True)
+    horizon_days: Mapped[int] = mapped_column(Integer, default=90)
+    status: Mapped[RiskRunStatus] = mapped_column(string_enum(RiskRunStatus))
+    #: the `evaluate` JSON: method, n, positives, roc_auc, pr_auc, precision_top10, brier, features,
+    #: and calibration by band, folds and spread
+    metrics: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: the fitted model's coefficients per feature (and its scaling), for explanations
+    model: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: a plain-language reason when not scored
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<RiskRun {self.id} {self.as_of} {self.status.value}>"
+
+
+class RiskScore(db.Model):
+    """One person's probability of leaving voluntarily within the run's horizon. HR only; every view is audited."""
+
+    __tablename__ = "risk_scores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("risk_runs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    probability: Mapped[float] = mapped_column(Float)
+    #: low, medium or high (by the run's thresholds)
+    band: Mapped[str] = mapped_column(String(10))
+    #: the main factors: [{"feature": ..., "value": ..., "effect": +/-log-odds}, ...], largest first
+    factors: Mapped[list] = mapped_column(JSON, default=list)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="SET NULL"))
+
+    run: Mapped[RiskRun] = relationship()
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("run_id", "user_id", name="uq_risk_scores_run_user"),)
+
+    def __repr__(self) -> str:
+        return f"<RiskScore run={self.run_id} user={self.user_id} {self.probability:.2f}>"
+
+
+class RiskVerdict(str, enum.Enum):
+    useful = "useful"
+    incorrect = "incorrect"
+
+
+class RiskFeedback(db.Model):
+    """HR's verdict on a score: useful, or incorrectly flagged (with a note)."""
+
+    __tablename__ = "risk_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    score_id: Mapped[int] = mapped_column(ForeignKey("risk_scores.id", ondelete="CASCADE"), index=True)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verdict: Mapped[RiskVerdict] = mapped_column(string_enum(RiskVerdict))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<RiskFeedback score={self.score_id} {self.verdict.value}>"
+
+
+class AlertKind(str, enum.Enum):
+    high_risk = "high_risk"
+    enps_drop = "enps_drop"
+    absence_spike = "absence_spike"
+    missed_checkins = "missed_checkins"
+    exit_reason = "exit_reason"
+
+
+class AlertStatus(str, enum.Enum):
+    open = "open"
+    acted = "acted"
+    dismissed = "dismissed"
+
+
+class RetentionAlert(db.Model):
+    """Something HR should look at: a high-risk person, a team's eNPS drop, an absence spike, missed
+    check-ins, or an exit reason that repeats. One per kind, scope and period (the nightly run is idempotent)."""
+
+    __tablename__ = "retention_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[AlertKind] = mapped_column(string_enum(AlertKind))
+    #: "person", "department" or "manager"
+    scope: Mapped[str] = mapped_column(String(20))
+    scope_id: Mapped[int] = mapped_column(Integer)
+    #: the period the alert is about, e.g. "2026-11", "2026-Q4" or a reason code + month
+    period: Mapped[str] = mapped_column(String(40))
+    #: the figures behind the alert, for its message and evidence
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[AlertStatus] = mapped_column(string_enum(AlertStatus), default=AlertStatus.open)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("kind", "scope", "scope_id", "period", name="uq_retention_alerts_key"),)
+
+    def __repr__(self) -> str:
+        return f"<RetentionAlert {self.id} {self.kind.value} {self.scope}={self.scope_id} {self.period}>"
+
+
+class ActionKind(str, enum.Enum):
+    mentor_match = "mentor_match"
+    development_playlist = "development_playlist"
+    manager_conversation = "manager_conversation"
+    workload_review = "workload_review"
+    other = "other"
+
+
+class RetentionAction(db.Model):
+    """What HR did for a person or a team, usually from an alert; followed up against comparable people."""
+
+    __tablename__ = "retention_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("retention_alerts.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[ActionKind] = mapped_column(string_enum(ActionKind))
+    #: for one person ...
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: ... or for a team
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id", ondelete="CASCADE"))
+    taken_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    alert: Mapped[RetentionAlert | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    department: Mapped[Department | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("(user_id IS NULL) <> (department_id IS NULL)", name="action_person_or_team"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<RetentionAction {self.id} {self.kind.value}>"
