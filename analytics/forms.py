@@ -52,3 +52,17 @@ def topic_labels() -> dict[str, str]:
     return {"growth": _l("Growth and learning"), "manager": _l("Support from the manager"),
             "workload": _l("Workload"), "belonging": _l("Belonging"),
             "stay": _l("“I see myself working here in two years”"), "comment": _l("Free-text comment")}
+
+
+from wtforms import RadioField, TextAreaField  # noqa: E402
+
+
+class RiskFeedbackForm(BaseForm):
+    """HR's verdict on an early-warning score."""
+
+    verdict = RadioField(_l("Was this flag right?"), choices=[
+        ("useful", _l("Useful: the flag helped")),
+        ("incorrect", _l("Incorrectly flagged")),
+    ], validators=[DataRequired(message=_l("Choose useful or incorrectly flagged."))])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Save feedback"))

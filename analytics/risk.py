@@ -256,84 +256,79 @@ def build_panel(as_of: date, horizon_days: int = 90) -> pd.DataFrame:
     onb_total = onboarding.groupby("spell_id").size()
     vol_exits = spells[spells["end_type"] == EndType.voluntary.value]
     frames = []
+    eng_cols = ["aw4", "aw12", "st4", "st12", "st52", "completions_12w", "forum_12w", "plan_items_12w",
+                "mentoring_90d", "checkins_90d"]
     for t in snaps:
         ts = pd.Timestamp(t)
         emp = spells[(spells["hire_date"] <= ts) & (spells["end_date"].isna() | (spells["end_date"] > ts))]
-        emp = emp.sort_values("hire_date").drop_duplicates("user_id", keep="last").copy()
+        emp = emp.sort_values("hire_date").drop_duplicates("user_id", keep="last")
         if emp.empty:
             continue
-        emp["snapshot"] = t
         # label: voluntary exit within (t, t + h]; involuntary within it: row dropped
-        horizon_end = ts + pd.Timedelta(days=horizon_days)
-        within = emp["end_date"].notna() & (emp["end_date"] <= horizon_end)
-        emp = emp[~(within & (emp["end_type"] == EndType.involuntary.value))]
+        within = emp["end_date"].notna() & (emp["end_date"] <= ts + pd.Timedelta(days=horizon_days))
+        emp = emp[~(within & (emp["end_type"] == EndType.involuntary.value))].copy()
         within = within.loc[emp.index]
         if t + timedelta(days=horizon_days) <= as_of:
             emp["label"] = (within & (emp["end_type"] == EndType.voluntary.value)).astype(float)
         else:
             emp["label"] = np.nan
-        # tenure
-        emp["tenure_days"] = (ts - emp["hire_date"]).dt.days
-        emp["tenure_months"] = emp["tenure_days"] / 30.44
-        emp["first_year"] = (emp["tenure_days"] < 365).astype(float)
-        # engagement
-        eng = _engagement(t)
-        emp = emp.merge(eng, on="user_id", how="left")
-        tenure_days = emp["tenure_days"]
-        for c in ("aw4", "aw12", "st4", "st12", "st52", "completions_12w", "forum_12w", "plan_items_12w",
-                  "mentoring_90d", "checkins_90d"):
-            emp[c] = pd.to_numeric(emp[c]).fillna(0.0).astype(float)
-        emp["active_weeks_4w"] = emp["aw4"] / 4
-        emp["active_weeks_12w"] = emp["aw12"] / 12
-        emp["log_statements_4w"] = np.log1p(emp["st4"])
-        emp["log_statements_12w"] = np.log1p(emp["st12"])
-        # the person's usual weekly level: weeks 5-52 before t that they were employed
-        base_weeks = ((tenure_days - 34) / 7).clip(lower=1, upper=48)
-        base = (emp["st52"] - emp["st4"]) / base_weeks
-        recent = emp["st4"] / 4
-        emp["activity_trend"] = np.log((recent + 1) / (base + 1))
-        emp["activity_ratio"] = np.where(base > 0, recent / base.where(base > 0), np.nan)
-        last_at = _naive_utc(emp["last_at"]).dt.normalize()
-        last_week = pd.to_datetime(emp["last_week"]) + pd.Timedelta(days=6)
-        last = last_at.where(last_at.notna(), last_week)
-        emp["days_since_activity"] = (ts - last).dt.days.clip(lower=0, upper=365).fillna(365).astype(float)
-        # manager: team size and its voluntary turnover in the previous 12 months, the person excluded
-        span = emp.groupby("manager_id").size()
-        emp["manager_span"] = emp["manager_id"].map(span).fillna(0).astype(float)
-        year_ago = ts - pd.Timedelta(days=365)
-        left = vol_exits[(vol_exits["end_date"] > year_ago) & (vol_exits["end_date"] <= ts)
+        emp["snapshot"] = t
+        emp["ts"] = ts
+        # manager: voluntary leavers of the team in the previous 12 months, the person excluded
+        left = vol_exits[(vol_exits["end_date"] > ts - pd.Timedelta(days=365)) & (vol_exits["end_date"] <= ts)
                          & vol_exits["manager_id"].notna()]
-        left_by_mgr = left.groupby("manager_id").size()
-        own = left.groupby(["manager_id", "user_id"]).size()
-        leavers = emp["manager_id"].map(left_by_mgr).fillna(0)
-        own_left = pd.Series([own.get((m, u), 0) for m, u in zip(emp["manager_id"], emp["user_id"])],
-                             index=emp.index, dtype=float)
-        leavers = leavers - own_left
-        team = (emp["manager_span"] - 1).clip(lower=0) + leavers
-        emp["manager_team_turnover"] = np.where(team > 0, leavers / team.where(team > 0), 0.0)
-        emp.loc[emp["manager_id"].isna(), ["manager_span", "manager_team_turnover"]] = 0.0
+        emp["manager_span"] = emp.groupby("manager_id")["user_id"].transform("size")
+        emp["team_leavers"] = emp["manager_id"].map(left.groupby("manager_id").size())
+        if not left.empty:
+            own = left.groupby(["manager_id", "user_id"]).size().rename("own_left").reset_index()
+            emp = emp.merge(own, on=["manager_id", "user_id"], how="left")
+        else:
+            emp["own_left"] = 0.0
         # department eNPS: the latest sealed round that closed before t
         known = enps[enps["closes_on"] < ts].drop_duplicates("department_id", keep="last")
-        emp["dept_enps"] = emp["department_id"].map(known.set_index("department_id")["enps"]).astype(float)
+        emp["dept_enps"] = emp["department_id"].map(known.set_index("department_id")["enps"])
         # development plan: a goal set before t and not completed before t
         t_end = pd.Timestamp(_end_of_day(t)).tz_convert(None)
         open_goals = goals[(goals["created_at"] < t_end)
                            & (goals["completed_at"].isna() | (goals["completed_at"] >= t_end))]
         emp["has_devplan"] = emp["user_id"].isin(set(open_goals["user_id"])).astype(float)
-        # onboarding: first year only, share of the tasks done by day 90 (or by t, if earlier)
+        # onboarding: share of the plan's tasks done by day 90 (or by t, if earlier)
         if not onboarding.empty:
             cutoff = (onboarding["starts_on"] + pd.Timedelta(days=91)).clip(upper=t_end)
             done = onboarding[onboarding["completed_at"].notna() & (onboarding["completed_at"] < cutoff)]
             share = done.groupby("spell_id").size().reindex(onb_total.index, fill_value=0) / onb_total
-            gap = 1 - emp["spell_id"].map(share)
-            emp["onboarding_gap"] = (gap.fillna(0) * emp["first_year"]).astype(float)
+            emp["onboarding_share"] = emp["spell_id"].map(share)
         else:
-            emp["onboarding_gap"] = 0.0
-        frames.append(emp[["user_id", "snapshot", "department_id", *FEATURES, "label", "activity_ratio"]])
+            emp["onboarding_share"] = np.nan
+        frames.append(emp.merge(_engagement(t), on="user_id", how="left"))
     if not frames:
         return empty
-    return pd.concat(frames, ignore_index=True)
-
+    df = pd.concat(frames, ignore_index=True)
+    tenure_days = (df["ts"] - df["hire_date"]).dt.days
+    df["tenure_months"] = tenure_days / 30.44
+    df["first_year"] = (tenure_days < 365).astype(float)
+    for c in eng_cols:
+        df[c] = pd.to_numeric(df[c]).fillna(0.0).astype(float)
+    df["active_weeks_4w"] = df["aw4"] / 4
+    df["active_weeks_12w"] = df["aw12"] / 12
+    df["log_statements_4w"] = np.log1p(df["st4"])
+    df["log_statements_12w"] = np.log1p(df["st12"])
+    # the person's usual weekly level: weeks 5-52 before t that they were employed
+    base = (df["st52"] - df["st4"]) / ((tenure_days - 34) / 7).clip(lower=1, upper=48)
+    recent = df["st4"] / 4
+    df["activity_trend"] = np.log((recent + 1) / (base + 1))
+    df["activity_ratio"] = (recent / base.where(base > 0)).astype(float)
+    last_at = _naive_utc(df["last_at"]).dt.normalize()
+    last = last_at.where(last_at.notna(), pd.to_datetime(df["last_week"]) + pd.Timedelta(days=6))
+    df["days_since_activity"] = (df["ts"] - last).dt.days.clip(lower=0, upper=365).fillna(365).astype(float)
+    has_manager = df["manager_id"].notna()
+    leavers = (df["team_leavers"].fillna(0) - df["own_left"].fillna(0)).astype(float)
+    team = (df["manager_span"].fillna(1) - 1).clip(lower=0) + leavers
+    df["manager_team_turnover"] = np.where(has_manager & (team > 0), leavers / team.where(team > 0), 0.0)
+    df["manager_span"] = np.where(has_manager, df["manager_span"].fillna(0), 0.0).astype(float)
+    df["dept_enps"] = df["dept_enps"].astype(float)
+    df["onboarding_gap"] = ((1 - df["onboarding_share"].astype(float)).fillna(0) * df["first_year"]).astype(float)
+    return df[["user_id", "snapshot", "department_id", *FEATURES, "label", "activity_ratio"]]
 
 # --- model --------------------------------------------------------------------------------------
 

@@ -67,3 +67,19 @@ BEAT_SCHEDULE = {
     "analytics-open-pulse-rounds": {"task": "analytics.open_pulse_rounds", "schedule": crontab(hour=6, minute=30)},
     "analytics-pulse-reminders": {"task": "analytics.send_pulse_reminders", "schedule": crontab(hour=9, minute=0)},
 }
+
+
+@shared_task(name="analytics.score_risk", ignore_result=True)
+def score_risk(as_of: str | None = None, horizon_days: int = 90) -> str:
+    """Validate, gate and score the early-warning model for a day (default today); a rerun replaces that day's run."""
+    from datetime import date
+
+    from . import risk
+
+    run = risk.score(date.fromisoformat(as_of) if as_of else date.today(), horizon_days)
+    db.session.commit()
+    return run.status.value
+
+
+# after the nightly engagement refresh (early morning), before HR's working day
+BEAT_SCHEDULE["analytics-score-risk"] = {"task": "analytics.score_risk", "schedule": crontab(hour=4, minute=30)}
