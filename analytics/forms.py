@@ -60,9 +60,9 @@ from wtforms import RadioField, TextAreaField  # noqa: E402
 class RiskFeedbackForm(BaseForm):
     """HR's verdict on an early-warning score."""
 
-    verdict = RadioField(_l("Was this flag right?"), choices=[
+    verdict = RadioField(_l("Was this flag right?"), choices=as_choices([
         ("useful", _l("Useful: the flag helped")),
         ("incorrect", _l("Incorrectly flagged")),
-    ], validators=[DataRequired(message=_l("Choose useful or incorrectly flagged."))])
+    ]), validators=[DataRequired(message=_l("Choose useful or incorrectly flagged."))])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Save feedback"))
