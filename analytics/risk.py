@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import Date, Integer, and_, case, delete, func, literal, select, union_all
 
 from lms.extensions import db
 from lms.people.models import EmploymentSpell, EndType
@@ -134,35 +134,50 @@ def _end_of_day(d: date) -> datetime:
     return datetime.combine(d + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def _engagement(t: date) -> pd.DataFrame:
-    """Per person: learning activity in complete weeks before `t`, aggregated in SQL."""
-    ew = EngagementWeek
-    last_full = t - timedelta(days=6)             # a week counts when it ended on or before t
+def _engagement(snaps: list[date]) -> pd.DataFrame:
+    """Per snapshot and person: learning activity in the complete weeks before the snapshot (a
+    week counts when it ended on or before the snapshot day), aggregated in SQL in one query.
 
-    def window(weeks: int, col):
-        return func.sum(case((ew.week_start > last_full - timedelta(days=7 * weeks), col), else_=0))
+    Columns: i (index into `snaps`), user_id, aw4/aw12 (active weeks), st4/st12/st52 (statements in
+    4, 12 and 52 weeks), completions_12w, forum_12w, plan_items_12w, mentoring_90d, checkins_90d,
+    last_week (the last week with statements) and last_at (the last statement's time)."""
+    ew = EngagementWeek
+    # the window bounds as plain dates per snapshot: no date arithmetic in SQL (SQLite and PostgreSQL differ)
+    parts = []
+    for i, t in enumerate(snaps):
+        last_full = t - timedelta(days=6)
+        parts.append(select(*[literal(v, type_).label(name) for name, v, type_ in (
+            ("i", i, Integer), ("last_full", last_full, Date),
+            ("lo52", last_full - timedelta(days=364), Date), ("lo4", last_full - timedelta(days=28), Date),
+            ("lo12", last_full - timedelta(days=84), Date), ("lo13", last_full - timedelta(days=91), Date))]))
+    win = union_all(*parts).cte("risk_snapshots") if len(parts) > 1 else parts[0].cte("risk_snapshots")
+
+    def window(lo, col):
+        return func.sum(case((ew.week_start > lo, col), else_=0))
 
     active = case((ew.active_days > 0, 1), else_=0)
     rows = db.session.execute(
         select(
+            win.c.i,
             ew.user_id,
-            window(4, active).label("aw4"),
-            window(12, active).label("aw12"),
-            window(4, ew.statements).label("st4"),
-            window(12, ew.statements).label("st12"),
+            window(win.c.lo4, active).label("aw4"),
+            window(win.c.lo12, active).label("aw12"),
+            window(win.c.lo4, ew.statements).label("st4"),
+            window(win.c.lo12, ew.statements).label("st12"),
             func.sum(ew.statements).label("st52"),
-            window(12, ew.completions).label("completions_12w"),
-            window(12, ew.forum_posts + ew.forum_replies).label("forum_12w"),
-            window(12, ew.plan_items_done).label("plan_items_12w"),
-            window(13, ew.mentoring_sessions).label("mentoring_90d"),
-            window(13, ew.checkins_held).label("checkins_90d"),
+            window(win.c.lo12, ew.completions).label("completions_12w"),
+            window(win.c.lo12, ew.forum_posts + ew.forum_replies).label("forum_12w"),
+            window(win.c.lo12, ew.plan_items_done).label("plan_items_12w"),
+            window(win.c.lo13, ew.mentoring_sessions).label("mentoring_90d"),
+            window(win.c.lo13, ew.checkins_held).label("checkins_90d"),
             func.max(case((ew.statements > 0, ew.week_start))).label("last_week"),
             func.max(ew.last_at).label("last_at"),
         )
-        .where(ew.week_start <= last_full, ew.week_start > last_full - timedelta(days=364))
-        .group_by(ew.user_id)
+        .select_from(win)
+        .join(ew, and_(ew.week_start <= win.c.last_full, ew.week_start > win.c.lo52))
+        .group_by(win.c.i, ew.user_id)
     ).all()
-    cols = ["user_id", "aw4", "aw12", "st4", "st12", "st52", "completions_12w", "forum_12w", "plan_items_12w",
+    cols = ["i", "user_id", "aw4", "aw12", "st4", "st12", "st52", "completions_12w", "forum_12w", "plan_items_12w",
             "mentoring_90d", "checkins_90d", "last_week", "last_at"]
     return pd.DataFrame(rows, columns=cols)
 
@@ -258,7 +273,7 @@ def build_panel(as_of: date, horizon_days: int = 90) -> pd.DataFrame:
     frames = []
     eng_cols = ["aw4", "aw12", "st4", "st12", "st52", "completions_12w", "forum_12w", "plan_items_12w",
                 "mentoring_90d", "checkins_90d"]
-    for t in snaps:
+    for i, t in enumerate(snaps):
         ts = pd.Timestamp(t)
         emp = spells[(spells["hire_date"] <= ts) & (spells["end_date"].isna() | (spells["end_date"] > ts))]
         emp = emp.sort_values("hire_date").drop_duplicates("user_id", keep="last")
@@ -300,10 +315,11 @@ def build_panel(as_of: date, horizon_days: int = 90) -> pd.DataFrame:
             emp["onboarding_share"] = emp["spell_id"].map(share)
         else:
             emp["onboarding_share"] = np.nan
-        frames.append(emp.merge(_engagement(t), on="user_id", how="left"))
+        emp["i"] = i
+        frames.append(emp)
     if not frames:
         return empty
-    df = pd.concat(frames, ignore_index=True)
+    df = pd.concat(frames, ignore_index=True).merge(_engagement(snaps), on=["i", "user_id"], how="left")
     tenure_days = (df["ts"] - df["hire_date"]).dt.days
     df["tenure_months"] = tenure_days / 30.44
     df["first_year"] = (tenure_days < 365).astype(float)

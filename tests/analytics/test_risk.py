@@ -32,9 +32,10 @@ def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
-def org(db, *, people=250, months=24, seed=1, low_hazard=0.01, high_hazard=0.08, invol=0.003, departments=5):
-    """A synthetic organisation whose LRS started `months` before AS_OF: voluntary exit hazard
-    depends on engagement (people with low engagement leave more often). Bulk inserted."""
+def org(db, *, people=200, months=18, seed=1, effect=0.5, floor=0.003, invol=0.003, departments=5):
+    """A synthetic organisation whose LRS started `months` before AS_OF: the monthly hazard of a
+    voluntary exit falls with engagement, floor + effect × (1 − level)³ (level 0.1–1: the share
+    of weeks active and the weekly volume). Bulk inserted."""
     rng = np.random.default_rng(seed)
     dept_ids = []
     for i in range(departments):
@@ -47,36 +48,33 @@ def org(db, *, people=250, months=24, seed=1, low_hazard=0.01, high_hazard=0.08,
     users = [{"id": first_id + i, "email": f"syn{seed}-{i}@example.com", "first_name": "Syn", "last_name": f"P{i}"}
              for i in range(people)]
     db.session.execute(insert(User), users)
+    level = rng.uniform(0.1, 1.0, people)
+    hazard = floor + effect * (1 - level) ** 3
+    n_months = int((AS_OF - start).days // 30)
+    draws = rng.random((people, n_months))
+    first_weeks = [_monday(start) + timedelta(days=7 * k) for k in range((AS_OF - _monday(start)).days // 7 + 1)]
     spells, weeks = [], []
     for i, u in enumerate(users):
-        level = rng.uniform(0.1, 1.0)
-        hire = start - timedelta(days=int(rng.integers(30, 1500)))
-        hazard = high_hazard if level < 0.4 else low_hazard
-        end, end_type = None, None
-        day = start
-        while day < AS_OF:
-            r = rng.random()
-            if r < hazard:
-                end, end_type = day + timedelta(days=int(rng.integers(0, 28))), EndType.voluntary
-            elif r < hazard + invol:
-                end, end_type = day + timedelta(days=int(rng.integers(0, 28))), EndType.involuntary
-            if end:
+        month = np.flatnonzero(draws[i] < hazard[i] + invol)
+        end = end_type = None
+        if month.size:
+            m = int(month[0])
+            end = start + timedelta(days=30 * m + int(rng.integers(0, 28)))
+            end_type = EndType.voluntary if draws[i, m] < hazard[i] else EndType.involuntary
+            if end >= AS_OF:
+                end = end_type = None
+        spells.append({"user_id": u["id"], "hire_date": start - timedelta(days=int(rng.integers(30, 1500))),
+                       "end_date": end, "end_type": end_type, "is_regretted": False,
+                       "department_id": dept_ids[i % departments], "manager_id": None, "job_title": "Analyst"})
+        active = rng.random(len(first_weeks)) < level[i]
+        counts = rng.poisson(10 * level[i], len(first_weeks)) + 1
+        for week, is_active, n in zip(first_weeks, active, counts):
+            if end is not None and week > end:
                 break
-            day += timedelta(days=30)
-        if end and end >= AS_OF:
-            end, end_type = None, None
-        spells.append({"user_id": u["id"], "hire_date": hire, "end_date": end, "end_type": end_type,
-                       "is_regretted": False, "department_id": dept_ids[i % departments], "manager_id": None,
-                       "job_title": "Analyst"})
-        week = _monday(start)
-        last = end or AS_OF
-        while week <= last:
-            if rng.random() < level:
-                n = int(rng.poisson(10 * level)) + 1
-                weeks.append({"user_id": u["id"], "week_start": week, "active_days": min(5, 1 + n // 4),
-                              "statements": n, "completions": int(rng.random() < level / 2),
+            if is_active:
+                weeks.append({"user_id": u["id"], "week_start": week, "active_days": min(5, 1 + int(n) // 4),
+                              "statements": int(n), "completions": int(n > 10),
                               "last_at": datetime.combine(week + timedelta(days=2), datetime.min.time(), tzinfo=UTC)})
-            week += timedelta(days=7)
     db.session.execute(insert(EmploymentSpell), spells)
     db.session.execute(insert(EngagementWeek), weeks)
     db.session.flush()
@@ -185,7 +183,7 @@ def test_backtest_recovers_a_planted_engagement_effect(db):
 
 
 def test_short_history_falls_back_to_cross_validation_and_says_so(db):
-    org(db, months=8, high_hazard=0.2, low_hazard=0.03)
+    org(db, months=8, effect=0.6, floor=0.02)
     result = risk.evaluate(AS_OF, 90)
     assert KEYS <= set(result)
     assert result["method"] == "cv"
@@ -194,7 +192,7 @@ def test_short_history_falls_back_to_cross_validation_and_says_so(db):
 
 
 def test_few_leavers_give_an_honest_insufficient_result(db):
-    org(db, people=40, months=12, high_hazard=0.0, low_hazard=0.004, invol=0.0)
+    org(db, people=40, months=12, effect=0.0, floor=0.004, invol=0.0)
     result = risk.evaluate(AS_OF, 90)
     assert KEYS <= set(result)
     assert result["method"] == "insufficient"
@@ -203,7 +201,7 @@ def test_few_leavers_give_an_honest_insufficient_result(db):
 
 
 def test_cli_evaluate_json_prints_one_parseable_object(app, db):
-    org(db, people=60, months=12, high_hazard=0.0, low_hazard=0.004, invol=0.0)
+    org(db, people=60, months=12, effect=0.0, floor=0.004, invol=0.0)
     result = app.test_cli_runner().invoke(
         args=["analytics", "evaluate", "--as-of", AS_OF.isoformat(), "--horizon-days", "90", "--json"])
     assert result.exit_code == 0, result.output
@@ -214,8 +212,10 @@ def test_cli_evaluate_json_prints_one_parseable_object(app, db):
 # --- scoring --------------------------------------------------------------------------------------
 
 
-def test_score_gates_stores_explained_scores_and_is_idempotent(db):
+def test_score_gates_stores_explained_scores_and_is_idempotent(db, monkeypatch):
     org(db)
+    panel = risk.build_panel(AS_OF, 90)
+    monkeypatch.setattr(risk, "build_panel", lambda as_of, horizon_days=90: panel.copy())  # the rerun needs no new SQL
     run = risk.score(AS_OF, 90)
     assert run.status is RiskRunStatus.scored, run.message
     scores = db.session.execute(select(RiskScore).where(RiskScore.run_id == run.id)).scalars().all()
@@ -226,14 +226,18 @@ def test_score_gates_stores_explained_scores_and_is_idempotent(db):
     assert 0 < len(high) <= len(scores) * 0.1 + 1 or any(s.probability >= risk.HIGH_P for s in high)
     assert all(0 < len(s.factors) <= 3 and all(f["effect"] > 0 for f in s.factors) for s in high)
     assert all(risk.factor_text(f) for s in high for f in s.factors)
+    flagged = high[0]
+    db.session.add(RiskFeedback(score_id=flagged.id, verdict=RiskVerdict.useful))
+    db.session.flush()
     again = risk.score(AS_OF, 90)
     assert again.id == run.id
     assert db.session.execute(select(func.count()).select_from(RiskRun)).scalar() == 1
     assert db.session.execute(select(func.count()).select_from(RiskScore)).scalar() == len(scores)
+    assert db.session.execute(select(RiskFeedback.score_id)).scalar_one() == flagged.id  # HR's feedback survives
 
 
 def test_not_enough_history_is_a_run_without_scores(db):
-    org(db, people=30, months=6, high_hazard=0.0, low_hazard=0.0, invol=0.0)
+    org(db, people=30, months=6, effect=0.0, floor=0.0, invol=0.0)
     run = risk.score(AS_OF, 90)
     assert run.status is RiskRunStatus.insufficient
     assert "Not enough history" in run.message
