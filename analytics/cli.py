@@ -130,7 +130,7 @@ def evaluate_command(as_of, horizon_days, as_json):
                        ("brier", "Brier score")):
         value = result[key]
         shown = "-" if value is None else f"{value:.3f}" + (f" ± {spread[key]:.3f}" if key in spread else "")
-        click.echo(f"  {label + ':':<17}{shown}")
+        click.echo(f"  {label + ':':<19}{shown}")
     if result.get("base_rate") is not None:
         click.echo(f"  base rate:       {result['base_rate']:.3f}")
     for fold in result.get("folds", []):

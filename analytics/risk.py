@@ -600,12 +600,9 @@ def score(as_of: date, horizon_days: int = 90) -> RiskRun:
         p = model.predict(current)
         band = bands(p, base_rate)
         contrib = model.contributions(current)
+        typical = dict(zip(model.features, model.means))
         for i, row in current.iterrows():
-            order = np.argsort(-contrib[i])
-            factors = [{"feature": model.features[j], "value": _plain(row[model.features[j]]),
-                        "effect": round(float(contrib[i, j]), 3),
-                        **({"ratio": _plain(row["activity_ratio"])} if model.features[j] == "activity_trend" else {})}
-                       for j in order[:TOP_FACTORS] if contrib[i, j] > 0]
+            factors = explain(model.features, contrib[i], row, typical)
             new[int(row["user_id"])] = {"probability": round(float(p[i]), 4), "band": str(band[i]),
                                         "factors": factors, "department_id": _plain(row["department_id"])}
         run.model = _jsonable({**model.as_json(), "base_rate": base_rate, "top_share": TOP_SHARE, "high_p": HIGH_P,
@@ -613,6 +610,39 @@ def score(as_of: date, horizon_days: int = 90) -> RiskRun:
     _replace_scores(run, new)
     db.session.flush()
     return run
+
+
+#: correlated measures of the same thing are explained together: their contributions are summed,
+#: so a model that splits one signal over several inputs (with opposite signs) still reads plainly
+ACTIVITY = ("active_weeks_4w", "active_weeks_12w", "log_statements_4w", "log_statements_12w", "days_since_activity")
+TENURE = ("tenure_months", "first_year")
+
+
+def explain(features: list[str], contrib: np.ndarray, row, typical: dict) -> list[dict]:
+    """The top 3 groups of inputs that raise this person's estimate above the average person's:
+    [{"feature", "value", "effect" (log-odds), ...details}], largest first; none that lower it."""
+    groups: dict[str, dict] = {}
+    for f, c in zip(features, contrib):
+        if f in ACTIVITY:
+            g = groups.setdefault("learning_activity", {
+                "feature": "learning_activity", "value": _plain(math.expm1(row["log_statements_12w"])),
+                "effect": 0.0, "statements_4w": _plain(math.expm1(row["log_statements_4w"])),
+                "typical_12w": _plain(math.expm1(typical["log_statements_12w"])) if "log_statements_12w" in typical else None,
+                "days_since_activity": _plain(row["days_since_activity"])})
+        elif f in TENURE:
+            g = groups.setdefault("tenure_months", {"feature": "tenure_months", "value": _plain(row["tenure_months"]),
+                                                    "effect": 0.0})
+        else:
+            g = groups.setdefault(f, {"feature": f, "value": _plain(row[f]), "effect": 0.0,
+                                      **({"ratio": _plain(row["activity_ratio"])} if f == "activity_trend" else {})})
+        g["effect"] += float(c)
+    ranked = sorted(groups.values(), key=lambda g: -g["effect"])
+    out = []
+    for g in ranked[:TOP_FACTORS]:
+        if g["effect"] > 0:
+            g["effect"] = round(g["effect"], 3)
+            out.append(g)
+    return out
 
 
 def _replace_scores(run: RiskRun, new: dict[int, dict]) -> None:
@@ -701,6 +731,7 @@ def person_scores(user_id: int) -> list[RiskScore]:
 
 
 FEATURE_LABELS = {
+    "learning_activity": _l("Learning activity"),
     "active_weeks_4w": _l("Active weeks, last 4 weeks"),
     "active_weeks_12w": _l("Active weeks, last 12 weeks"),
     "log_statements_4w": _l("Learning activities, last 4 weeks"),
@@ -736,20 +767,18 @@ def factor_text(factor: dict) -> str:
         if ratio < 1:
             return _("Learning activity fell to %(pct)d%% of their usual level", pct=round(100 * ratio))
         return _("Learning activity rose to %(pct)d%% of their usual level", pct=round(100 * ratio))
-    if f == "days_since_activity":
-        if v >= 365:
-            return _("No learning activity for a year or more")
-        return _("No learning activity for %(days)d days", days=round(v))
+    if f == "learning_activity":
+        days = factor.get("days_since_activity")
+        if not v or days is None or days >= 365:
+            return _("No learning activity in the last year")
+        typical = factor.get("typical_12w")
+        text = _("Learning activities in the last 12 weeks: %(n)d (typical: %(typical)d); the last one %(days)d days ago",
+                 n=round(v), typical=round(typical or 0), days=round(days))
+        return text
     if f == "checkins_90d":
         return _("No 1:1 check-in for 3 months") if v == 0 else _("1:1 check-ins in the last 3 months: %(n)d", n=round(v))
     if f == "mentoring_90d":
         return _("No mentoring in the last 3 months") if v == 0 else _("Mentoring sessions in the last 3 months: %(n)d", n=round(v))
-    if f in ("active_weeks_4w", "active_weeks_12w"):
-        weeks = 4 if f.endswith("4w") else 12
-        return _("Active in %(n)d of the last %(weeks)d weeks", n=round(v * weeks), weeks=weeks)
-    if f in ("log_statements_4w", "log_statements_12w"):
-        weeks = 4 if f.endswith("4w") else 12
-        return _("Learning activities in the last %(weeks)d weeks: %(n)d", n=round(math.expm1(v)), weeks=weeks)
     if f == "completions_12w":
         return _("No courses or activities completed in 12 weeks") if v == 0 else _("Completions in the last 12 weeks: %(n)d", n=round(v))
     if f == "forum_12w":
@@ -757,9 +786,9 @@ def factor_text(factor: dict) -> str:
     if f == "plan_items_12w":
         return _("No development-plan items done in 12 weeks") if v == 0 else _("Development-plan items done in the last 12 weeks: %(n)d", n=round(v))
     if f == "tenure_months":
+        if v < 12:
+            return _("In their first year (%(n)d months)", n=round(v))
         return _("Months in the organisation: %(n)d", n=round(v))
-    if f == "first_year":
-        return _("In their first year") if v else _("Past their first year")
     if f == "onboarding_gap":
         return _("Onboarding tasks done by day 90: %(pct)d%%", pct=round(100 * (1 - v)))
     if f == "manager_span":

@@ -44,6 +44,8 @@ def _labels() -> dict:
         "fig": _fig, "pct": _pct,
         "band_labels": {"low": _("Low"), "medium": _("Medium"), "high": _("High"), "withdrawn": _("Withdrawn")},
         "verdict_labels": {"useful": _("Useful"), "incorrect": _("Incorrectly flagged")},
+        "method_labels": {"backtest": _("backtest on later periods"), "cv": _("cross-validation, short history"),
+                          "insufficient": _("not validated")},
     }
 
 
