@@ -120,11 +120,11 @@ def evaluate_command(as_of, horizon_days, as_json):
         click.echo(json.dumps(result, default=str))
         return
     click.echo(f"Early-warning model at {day}, horizon {horizon_days} days")
-    click.echo(f"  method:          {result['method']}")
+    click.echo(f"  {'method:':<19}{result['method']}")
     if result.get("message"):
         click.echo(f"  {result['message']}")
-    click.echo(f"  n (test rows):   {result['n']}")
-    click.echo(f"  positives:       {result['positives']}")
+    click.echo(f"  {'n (test rows):':<19}{result['n']}")
+    click.echo(f"  {'positives:':<19}{result['positives']}")
     spread = result.get("spread", {})
     for key, label in (("roc_auc", "ROC AUC"), ("pr_auc", "PR AUC"), ("precision_top10", "precision top 10%"),
                        ("brier", "Brier score")):
@@ -132,7 +132,7 @@ def evaluate_command(as_of, horizon_days, as_json):
         shown = "-" if value is None else f"{value:.3f}" + (f" ± {spread[key]:.3f}" if key in spread else "")
         click.echo(f"  {label + ':':<19}{shown}")
     if result.get("base_rate") is not None:
-        click.echo(f"  base rate:       {result['base_rate']:.3f}")
+        click.echo(f"  {'base rate:':<19}{result['base_rate']:.3f}")
     for fold in result.get("folds", []):
         period = f"{fold['test_from']}..{fold['test_to']}" if "test_from" in fold else "fold"
         click.echo(f"    {period}: n={fold['n']} positives={fold['positives']} ROC AUC={fold['roc_auc']:.3f}")
