@@ -162,6 +162,52 @@ def test_protected_attributes_and_sick_absence_never_reach_the_features(db, crea
         assert word not in names.replace("manager", "").replace("percentage", "")
 
 
+def test_department_enps_is_a_group_signal_from_sealed_rounds_with_five_respondents(db, create_user, create_department):
+    import uuid
+
+    from analytics.models import PulseAnswer, PulseQuestion, PulseResponse, PulseRound, PulseSurvey, QuestionKind, Schedule
+
+    big, small = create_department("eNPS big"), create_department("eNPS small")
+    person = create_user(department=big, hire_date=date(2024, 1, 1))
+    other = create_user(department=small, hire_date=date(2024, 1, 1))
+    survey = PulseSurvey(title="Pulse", organisation="Org", schedule=Schedule.once, starts_on=date(2026, 2, 1))
+    db.session.add(survey)
+    db.session.flush()
+    question = PulseQuestion(survey_id=survey.id, position=0, kind=QuestionKind.enps, topic="enps")
+    rnd = PulseRound(survey_id=survey.id, period="2026-02", opens_on=date(2026, 2, 1), closes_on=date(2026, 2, 14),
+                     is_sealed=True)
+    db.session.add_all([question, rnd])
+    db.session.flush()
+    for dept, values in ((big, [10, 10, 9, 3, 8]), (small, [0, 0, 0, 0])):
+        for v in values:
+            rid = uuid.uuid4().hex
+            db.session.add(PulseResponse(id=rid, round_id=rnd.id, department_id=dept.id, tenure_band="1-2"))
+            db.session.flush()
+            db.session.add(PulseAnswer(response_id=rid, question_id=question.id, value=v))
+    db.session.flush()
+    panel = risk.build_panel(AS_OF)
+    assert _row(panel, person.id, date(2026, 2, 28))["dept_enps"] == pytest.approx(40.0)  # 3 promoters, 1 detractor of 5
+    assert np.isnan(_row(panel, person.id, date(2026, 1, 31))["dept_enps"])  # the round had not closed yet
+    assert np.isnan(_row(panel, other.id, date(2026, 2, 28))["dept_enps"])   # 4 respondents: never used
+
+
+def test_manager_team_turnover_counts_colleagues_voluntary_exits_of_the_last_year_only(db, create_user):
+    manager = create_user("manager", hire_date=date(2020, 1, 1))
+    person = create_user(manager=manager, hire_date=date(2024, 1, 1))
+    stays = create_user(manager=manager, hire_date=date(2024, 1, 1))
+    quit_ = create_user(manager=manager, hire_date=date(2024, 1, 1))
+    quit_.spells[0].end_date, quit_.spells[0].end_type = date(2025, 11, 15), EndType.voluntary
+    fired = create_user(manager=manager, hire_date=date(2024, 1, 1))
+    fired.spells[0].end_date, fired.spells[0].end_type = date(2025, 11, 20), EndType.involuntary
+    long_ago = create_user(manager=manager, hire_date=date(2023, 1, 1))
+    long_ago.spells[0].end_date, long_ago.spells[0].end_type = date(2024, 6, 1), EndType.voluntary
+    db.session.flush()
+    row = _row(risk.build_panel(AS_OF), person.id, date(2026, 1, 31))
+    assert row["manager_span"] == 2            # person and the colleague who stays
+    assert row["manager_team_turnover"] == pytest.approx(1 / 2)  # one voluntary leaver over (1 colleague + 1 leaver)
+    assert _row(risk.build_panel(AS_OF), manager.id, date(2026, 1, 31))["manager_span"] == 0
+
+
 # --- evaluate -------------------------------------------------------------------------------------
 
 KEYS = {"method", "n", "positives", "roc_auc", "pr_auc", "precision_top10", "brier", "features"}
