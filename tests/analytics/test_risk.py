@@ -208,6 +208,44 @@ def test_manager_team_turnover_counts_colleagues_voluntary_exits_of_the_last_yea
     assert _row(risk.build_panel(AS_OF), manager.id, date(2026, 1, 31))["manager_span"] == 0
 
 
+def test_development_plan_and_onboarding_are_read_as_they_stood_at_the_snapshot(db, create_user):
+    from plans.devplans.models import DevelopmentPlan, Goal
+
+    person = create_user(hire_date=date(2025, 10, 1))
+    plan = DevelopmentPlan(user_id=person.id)
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add(Goal(plan_id=plan.id, position=0, title="Grow", created_at=datetime(2026, 2, 10, tzinfo=UTC),
+                        completed_at=datetime(2026, 4, 5, tzinfo=UTC)))
+    db.session.flush()
+    panel = risk.build_panel(AS_OF)
+    assert [_row(panel, person.id, d)["has_devplan"] for d in (date(2026, 1, 31), date(2026, 2, 28),
+                                                                date(2026, 3, 31), date(2026, 4, 30))] == [0, 1, 1, 0]
+    assert _row(panel, person.id, date(2026, 2, 28))["first_year"] == 1
+    assert _row(panel, person.id, date(2026, 2, 28))["onboarding_gap"] == 0  # no onboarding plan: no signal
+
+
+def test_onboarding_share_counts_tasks_done_by_day_90_and_only_in_the_first_year(db, create_user):
+    from lms.onboarding.models import Area, Cohort, OnboardingPlan, Owner, Phase, PlanTask
+
+    person = create_user(hire_date=date(2025, 3, 3))
+    cohort = Cohort(starts_on=date(2025, 3, 3))
+    db.session.add(cohort)
+    db.session.flush()
+    plan = OnboardingPlan(user_id=person.id, spell_id=person.spells[0].id, cohort_id=cohort.id, starts_on=date(2025, 3, 3))
+    db.session.add(plan)
+    db.session.flush()
+    done = [datetime(2025, 3, 10, tzinfo=UTC), datetime(2025, 5, 20, tzinfo=UTC), datetime(2025, 8, 1, tzinfo=UTC), None]
+    for i, at in enumerate(done):  # two by day 90, one late, one never
+        db.session.add(PlanTask(plan_id=plan.id, phase=Phase.day30, area=Area.professional, owner=Owner.new_hire,
+                                title=f"Task {i}", due_on=date(2025, 4, 1), completed_at=at))
+    db.session.flush()
+    panel = risk.build_panel(AS_OF)
+    assert _row(panel, person.id, date(2025, 3, 31))["onboarding_gap"] == pytest.approx(0.75)  # 1 of 4 done so far
+    assert _row(panel, person.id, date(2025, 9, 30))["onboarding_gap"] == pytest.approx(0.5)   # 2 of 4 by day 90
+    assert _row(panel, person.id, date(2026, 3, 31))["onboarding_gap"] == 0                    # past the first year
+
+
 # --- evaluate -------------------------------------------------------------------------------------
 
 KEYS = {"method", "n", "positives", "roc_auc", "pr_auc", "precision_top10", "brier", "features"}
