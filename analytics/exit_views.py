@@ -3,11 +3,9 @@ list, detail with notes and coding, reason patterns, the alumni list; managers f
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
-from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -19,8 +17,10 @@ from lms.people.service import ValidationError, department_tree
 from lms.people.views import _page_arg, require
 
 from . import exits
+from .charts import heatmap
 from .exit_forms import ExitQuestionnaireForm, HrNotesForm, InviteBackForm, RehireForm
 from .forms import ActionForm
+from .export import Report, Section, csv_response, pdf_response, stamp
 from .models import AlumniMember, ExitInterview, ExitReason, RehireEligibility, WouldReturn
 from .permissions import (
     can_flag_regretted,
@@ -170,6 +170,11 @@ def _group_label(pattern: exits.ReasonPatterns, group: str) -> str:
     return group
 
 
+def _patterns_note() -> str:
+    return _("Coded reasons of answered exit questionnaires of voluntary leavers. Groups with fewer than %(num)d "
+             "answered questionnaires are not shown separately.", num=exits.MIN_GROUP)
+
+
 def _pattern_rows(pattern: exits.ReasonPatterns) -> tuple[list[str], list[tuple[str, list[int]]]]:
     columns = [_group_label(pattern, g) for g in pattern.table.columns]
     labels = exits.reason_labels()
@@ -194,52 +199,29 @@ def exit_patterns():
     columns, rows = _pattern_rows(pattern)
     answered = [pattern.answered[g] for g in pattern.table.columns]
     fmt = request.args.get("format", "")
+    if fmt not in ("", "csv", "pdf"):
+        abort(400, _("Unknown export format."))
     title = _("Reasons for leaving, %(year)d", year=year)
+    header = [_("Reason"), *columns]
+    table = [[label, *values] for label, values in rows] + [[_("Answered questionnaires"), *answered]]
     if fmt == "csv":
-        return _csv(f"exit-reasons-{group_by}-{year}.csv", [_("Reason"), *columns],
-                    [[label, *values] for label, values in rows] + [[_("Answered interviews"), *answered]])
+        return csv_response(f"exit-reasons-{group_by}-{year}", header, table)
     chart = None
     if columns:
-        chart = _heatmap([label for label, _v in rows], columns, [values for _l, values in rows],
-                         alt=_("Heatmap of reasons for leaving (rows) by group (columns); the table below has the same numbers."),
-                         title=title)
+        chart = heatmap([label for label, _v in rows], columns, [values for _l, values in rows],
+                        alt=_("Heatmap of reasons for leaving (rows) by group (columns); the table below has the "
+                              "same numbers."), title=title)
     if fmt == "pdf":
-        return _pdf(f"exit-reasons-{group_by}-{year}.pdf", title, [_("Reason"), *columns],
-                    [[label, *values] for label, values in rows] + [[_("Answered interviews"), *answered]], chart)
-    if fmt:
-        abort(400, _("Unknown export format."))
+        report = Report(title=title, subtitle=_patterns_note(), footer=stamp(current_user.full_name) + " · "
+                        + _("Confidential: HR only"),
+                        sections=[Section(chart=chart, header=header if columns else (), rows=table if columns else (),
+                                          paragraphs=() if columns else (_("Not enough answered questionnaires of "
+                                                                           "voluntary leavers in this year to show "
+                                                                           "any group."),))])
+        return pdf_response(f"exit-reasons-{group_by}-{year}", report)
     return render_template("analytics/exits/patterns.html", pattern=pattern, columns=columns, rows=rows,
                            answered=answered, group_by=group_by, year=year, this_year=this_year, chart=chart,
                            min_group=exits.MIN_GROUP)
-
-
-def _heatmap(row_labels, column_labels, matrix, *, alt, title):
-    try:
-        from .charts import heatmap
-    except ImportError:  # charts.py not merged yet: the table alone
-        return None
-    return heatmap(row_labels, column_labels, matrix, alt=alt, title=title)
-
-
-def _csv(filename: str, header: list, rows: list[list]):
-    try:
-        from .export import csv_response
-    except ImportError:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
-        return Response(out.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    return csv_response(filename, header, rows)
-
-
-def _pdf(filename: str, title: str, header: list, rows: list[list], chart):
-    try:
-        from .export import pdf_response
-    except ImportError:
-        abort(404)
-    return pdf_response(filename, title, header, rows, chart)
 
 
 # --- HR: alumni ---------------------------------------------------------------------------------------

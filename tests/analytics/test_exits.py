@@ -209,28 +209,36 @@ def test_opting_into_the_alumni_list(db, client, create_user):
 # --- HR pages and permissions ----------------------------------------------------------------------
 
 
-def test_hr_reads_answers_and_others_get_403_everywhere(db, client, login, create_user):
+@pytest.fixture
+def answered_leaver(db, create_user):
     boss = create_user("manager")
     person = leaver(create_user, manager=boss)
-    interview, token = invited(db, person)
-    exits.submit_answers(interview, exits.Answers(challenges="Unclear priorities from above", reasons=[ExitReason.manager]))
+    interview, _token = invited(db, person)
+    exits.submit_answers(interview, exits.Answers(challenges="Unclear priorities from above",
+                                                  reasons=[ExitReason.manager]))
     member = exits.join_alumni(person, "p@example.org")
     db.session.commit()
-    gets = ["/analytics/exits", f"/analytics/exits/{interview.id}", "/analytics/exits/patterns",
-            "/analytics/alumni", "/analytics/exits/patterns?format=csv"]
-    posts = [f"/analytics/exits/{interview.id}", f"/analytics/alumni/{member.id}/rehire", "/analytics/alumni/invite"]
-    for user in (boss, create_user("employee"), create_user("admin")):
-        client.post("/logout")
-        login(user)
-        for url in gets:
-            response = client.get(url)
-            assert response.status_code == 403, (url, user.roles)
-            assert "Unclear priorities" not in response.get_data(as_text=True)
-        for url in posts:
-            assert client.post(url, data={"hr_notes": "x", "rehire": "eligible", "member_id": member.id}).status_code == 403
+    return boss, person, interview, member
+
+
+@pytest.mark.parametrize("role", ["manager of the leaver", "employee", "admin"])
+def test_only_hr_reaches_exit_pages_and_answers(db, client, login, create_user, answered_leaver, role):
+    boss, _person, interview, member = answered_leaver
+    login(boss if role == "manager of the leaver" else create_user(role))
+    for url in ["/analytics/exits", f"/analytics/exits/{interview.id}", "/analytics/exits/patterns",
+                "/analytics/alumni", "/analytics/exits/patterns?format=csv", f"/analytics/exits/{interview.id + 1}"]:
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Unclear priorities" not in response.get_data(as_text=True)
+    for url in [f"/analytics/exits/{interview.id}", f"/analytics/alumni/{member.id}/rehire", "/analytics/alumni/invite"]:
+        assert client.post(url, data={"hr_notes": "x", "rehire": "eligible", "member_id": member.id}).status_code == 403
     db.session.refresh(interview)
-    assert interview.hr_notes == ""
-    client.post("/logout")
+    db.session.refresh(member)
+    assert interview.hr_notes == "" and member.rehire is RehireEligibility.unknown
+
+
+def test_hr_reads_the_answers(db, client, login, create_user, answered_leaver):
+    _boss, person, interview, _member = answered_leaver
     login(create_user("hr"))
     listing = client.get("/analytics/exits?status=answered")
     assert listing.status_code == 200 and person.full_name in listing.get_data(as_text=True)
@@ -400,6 +408,18 @@ def test_patterns_count_only_answered_voluntary_leavers_and_page_shows_table(db,
     csv_text = client.get(f"/analytics/exits/patterns?by=department&year={year}&format=csv").get_data(as_text=True)
     assert "Career development" in csv_text and "Alpha" in csv_text
     assert client.get("/analytics/exits/patterns?by=salary").status_code == 400
+
+
+def test_patterns_page_has_a_heatmap_and_a_pdf(db, client, login, create_user, create_department):
+    dept = create_department("Alpha")
+    for _ in range(5):
+        answered(db, leaver(create_user, department=dept, days_ago=1), [ExitReason.pay])
+    login(create_user("hr"))
+    year = (TODAY - timedelta(days=1)).year
+    page = client.get(f"/analytics/exits/patterns?year={year}").get_data(as_text=True)
+    assert 'src="data:image/svg+xml;base64,' in page and "Alpha" in page
+    pdf = client.get(f"/analytics/exits/patterns?year={year}&format=pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
 # --- repeated-reason alert -------------------------------------------------------------------------
