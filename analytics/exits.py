@@ -22,7 +22,7 @@ import pandas as pd
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import event, exists, func, select, update
+from sqlalchemy import event, exists, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased, selectinload
 
@@ -226,7 +226,7 @@ def _watch_end_dates(session: Session, flush_context) -> None:
     for obj in (*session.new, *session.dirty):
         if not isinstance(obj, EmploymentSpell) or obj.end_date is None or obj.end_date < horizon:
             continue
-        hist = db.inspect(obj).attrs.end_date.history
+        hist = inspect(obj).attrs.end_date.history
         if obj in session.new or hist.has_changes():
             from lms.queue import enqueue
 
