@@ -100,6 +100,20 @@ def test_recording_an_end_date_in_the_people_page_asks_for_invitations(client, l
     assert "analytics.invite_leavers" in [name for name, _a, _k in sent_tasks]
 
 
+def test_an_hris_import_that_ends_a_spell_leads_to_one_invitation(db, sent_tasks):
+    from analytics import hris
+
+    header = "employee_number,first_name,last_name,email,department,manager_employee_number,job_title,hire_date,end_date,end_type,regretted\n"
+    hired = (TODAY - timedelta(days=500)).isoformat()
+    hris.run_import("spells", header + f"E1,Ida,Lund,ida@example.com,Sales,,Seller,{hired},,,\n")
+    db.session.commit()
+    assert "analytics.invite_leavers" not in [name for name, _a, _k in sent_tasks]  # nobody left
+    hris.run_import("spells", header + f"E1,Ida,Lund,ida@example.com,Sales,,Seller,{hired},{TODAY},voluntary,\n")
+    db.session.commit()
+    assert [name for name, _a, _k in sent_tasks].count("analytics.invite_leavers") == 1
+    assert exits.invite_new_leavers(TODAY) == 1
+
+
 def test_each_ended_spell_gets_one_interview_and_one_email(db, create_user, outbox, sent_tasks):
     person = leaver(create_user, days_ago=5, first_name="Astrid")
     leaver(create_user, days_ago=200)  # ended too long ago
