@@ -67,3 +67,19 @@ BEAT_SCHEDULE = {
     "analytics-open-pulse-rounds": {"task": "analytics.open_pulse_rounds", "schedule": crontab(hour=6, minute=30)},
     "analytics-pulse-reminders": {"task": "analytics.send_pulse_reminders", "schedule": crontab(hour=9, minute=0)},
 }
+
+
+@shared_task(name="analytics.refresh_engagement", ignore_result=True)
+def refresh_engagement(full: bool = False) -> int:
+    """Rebuild the recent weeks of `engagement_weeks` from the LRS (every week with `full`); a delete
+    and re-insert of the same weeks, so a second run writes the same rows."""
+    from . import engagement
+
+    written = engagement.refresh(full=full)
+    db.session.commit()
+    return written
+
+
+BEAT_SCHEDULE["analytics-refresh-engagement"] = {
+    "task": "analytics.refresh_engagement", "schedule": crontab(hour=2, minute=10),
+}
