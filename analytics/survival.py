@@ -82,8 +82,10 @@ LOOKBACK_MIN_WEEKS = 4
 TERCILES = ("low", "middle", "high")
 
 
-def insufficient(reason: str, **evidence) -> dict:
-    return {"status": "insufficient", "reason": reason, **evidence}
+def insufficient(code: str, reason: str, **evidence) -> dict:
+    """What a part says instead of numbers; `code` (few_events, no_activity, short_history,
+    no_cohort, fit_failed) lets the page say it in the reader's language."""
+    return {"status": "insufficient", "code": code, "reason": reason, **evidence}
 
 
 # --- loading (SQL) -----------------------------------------------------------------------------
@@ -208,18 +210,18 @@ def km_by_hire_cohort(spells: pd.DataFrame, as_of: date) -> dict:
     df = _prepare(spells, as_of)
     df = df[df["duration"] >= 0]
     if int(df["event"].sum()) < MIN_EVENTS:
-        return insufficient("fewer than %d voluntary exits" % MIN_EVENTS, n=len(df), events=int(df["event"].sum()))
+        return insufficient("few_events", "fewer than %d voluntary exits" % MIN_EVENTS, n=len(df), events=int(df["event"].sum()))
     year = df["hire_date"].dt.year
     counts = year.value_counts()
     years = sorted(y for y, c in counts.items() if c >= MIN_GROUP)[-MAX_COHORTS:]
     if not years:
-        return insufficient("no hire year has %d people" % MIN_GROUP, n=len(df), events=int(df["event"].sum()))
+        return insufficient("no_cohort", "no hire year has %d people" % MIN_GROUP, n=len(df), events=int(df["event"].sum()))
     older = f"≤ {years[0] - 1}"
     label = year.map(lambda y: str(y) if y in years else (older if y < years[0] else None))
     order = ([older] if (label == older).sum() >= MIN_GROUP else []) + [str(y) for y in years]
     res = _km_groups(df["duration"], df["event"], label, order)
     if res["events"] < MIN_EVENTS:
-        return insufficient("fewer than %d voluntary exits" % MIN_EVENTS, n=res["n"], events=res["events"])
+        return insufficient("few_events", "fewer than %d voluntary exits" % MIN_EVENTS, n=res["n"], events=res["events"])
     return {"status": "ok", "time": "months since hire",
             "period": (df["hire_date"].min().date(), as_of), **res}
 
@@ -228,10 +230,10 @@ def km_by_engagement(spells: pd.DataFrame, weeks: pd.DataFrame, as_of: date) -> 
     """Retention after a landmark date by engagement third in the 26 weeks before it (see the module)."""
     start = lrs_start(weeks)
     if start is None:
-        return insufficient("no learning activity recorded yet")
+        return insufficient("no_activity", "no learning activity recorded yet")
     landmark = monday(start) + timedelta(weeks=LANDMARK_WEEKS)
     if landmark + timedelta(days=90) > as_of:
-        return insufficient("the LRS history is shorter than 9 months", lrs_start=start)
+        return insufficient("short_history", "the LRS history is shorter than 9 months", lrs_start=start)
     df = _prepare(spells, as_of)
     lm = pd.Timestamp(landmark)
     df = df[(df["hire_date"] <= lm) & (df["exit"] > lm)].copy()
@@ -242,7 +244,7 @@ def km_by_engagement(spells: pd.DataFrame, weeks: pd.DataFrame, as_of: date) -> 
     evidence = {"landmark": landmark, "lookback_start": landmark - timedelta(weeks=LANDMARK_WEEKS),
                 "followup_end": as_of, "lrs_start": start}
     if int(df["event"].sum()) < MIN_EVENTS:
-        return insufficient("fewer than %d voluntary exits after the landmark" % MIN_EVENTS,
+        return insufficient("few_events", "fewer than %d voluntary exits after the landmark" % MIN_EVENTS,
                             n=len(df), events=int(df["event"].sum()), **evidence)
     pct = df["share"].rank(pct=True, method="average")
     df["third"] = np.where(pct <= 1 / 3, "low", np.where(pct > 2 / 3, "high", "middle"))
@@ -314,7 +316,7 @@ def cox_engagement(spells: pd.DataFrame, weeks: pd.DataFrame, as_of: date) -> di
                 "n_spells": int(panel["spell_id"].nunique()) if not panel.empty else 0,
                 "n_intervals": len(panel), "events": events}
     if events < MIN_EVENTS:
-        return insufficient("fewer than %d voluntary exits in months with engagement data" % MIN_EVENTS, **evidence)
+        return insufficient("few_events", "fewer than %d voluntary exits in months with engagement data" % MIN_EVENTS, **evidence)
     panel = panel.assign(share_10=panel["share"] * 10)
     evidence["period"] = (panel["month"].min().start_time.date(), as_of)
     evidence["departments"] = int(panel["department"].nunique())
@@ -328,7 +330,7 @@ def cox_engagement(spells: pd.DataFrame, weeks: pd.DataFrame, as_of: date) -> di
     try:
         rows = [_fit(panel, "low_third"), _fit(panel, "share_10")]
     except Exception as exc:  # lifelines raises ConvergenceError and friends on degenerate data
-        return insufficient(f"the model could not be fitted ({type(exc).__name__})", **evidence)
+        return insufficient("fit_failed", f"the model could not be fitted ({type(exc).__name__})", **evidence)
     return {"status": "ok", **evidence, "rows": rows, "crude": crude,
             "headline": rows[0], "adjusted_for": ["tenure (time axis)", "department (strata)"]}
 
@@ -349,8 +351,32 @@ def retention_analysis(as_of: date | None = None, *, spells: pd.DataFrame | None
             "n_people": int(spells["user_id"].nunique()) if not spells.empty else 0,
             "events": total_events, "lrs_start": lrs_start(weeks)}
     if total_events < MIN_EVENTS:
-        return {**insufficient("fewer than %d voluntary exits recorded" % MIN_EVENTS), **base}
+        return {**insufficient("few_events", "fewer than %d voluntary exits recorded" % MIN_EVENTS), **base}
     return {"status": "ok", **base,
             "engagement": km_by_engagement(spells, weeks, as_of),
             "cohorts": km_by_hire_cohort(spells, as_of),
             "cox": cox_engagement(spells, weeks, as_of)}
+
+
+#: results by (as_of, data fingerprint); a page view at 10,000 people costs seconds otherwise
+_CACHE: dict[tuple, dict] = {}
+_CACHE_SIZE = 4
+
+
+def _fingerprint() -> tuple:
+    spells = db.session.execute(select(func.count(EmploymentSpell.id), func.max(EmploymentSpell.updated_at))).one()
+    weeks = db.session.execute(select(func.count(), func.max(EngagementWeek.week_start),
+                                      func.sum(EngagementWeek.statements)).select_from(EngagementWeek)).one()
+    return (*spells, *weeks)
+
+
+def cached_analysis(as_of: date | None = None) -> dict:
+    """`retention_analysis` for the page and its exports, recomputed only when spells or engagement
+    weeks have changed (a few cheap aggregates tell)."""
+    as_of = as_of or date.today()
+    key = (as_of, _fingerprint())
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = retention_analysis(as_of)
+    return _CACHE[key]
