@@ -50,9 +50,10 @@ object (with seven weekday flags for active days), then by person and week. A wi
 nightly 8 weeks) bounds ``stored >= <first Monday>`` — exact, since effective time ≤ ``stored`` —
 so it reads the recent statements through the index ``ix_xapi_statements_stored_seq`` (a bitmap
 index scan); ``full=True`` is one sequential scan. Measured on PostgreSQL on the shared 2-core
-development machine, under load: 1,000,000 statements (10,000 people, two years) — the nightly 8
-weeks (~75,000 statements) in about 1–2.5 s, a full rebuild in about 11 s of query time; so about
-a minute for a full rebuild at 5,000,000. Rows of other weeks are never touched.
+development machine under a load average of about 5 (so slow by a factor of 2–3): 1,000,000
+statements (10,000 people, two years) — the nightly 8 weeks (~75,000 statements) in 1–4 s; a full
+rebuild of 760,000 weeks in about 45 s, of which the SELECT is 11 s and the rest deleting and
+inserting rows with their indexes. Rows of other weeks are never touched.
 """
 
 from __future__ import annotations
