@@ -164,7 +164,7 @@ class _WeekIndex:
         hi = np.clip(self.number(at), 0, self.n)
         lo = np.clip(np.maximum(hi - window, self.number(hire)), 0, self.n)
         lo = np.minimum(lo, hi)
-        rows = user_ids.map(lambda u: self.row.get(u, 0)).to_numpy()
+        rows = user_ids.map(self.row).fillna(0).astype(int).to_numpy()
         active = self.cum[rows, hi] - self.cum[rows, lo]
         exposure = hi - lo
         with np.errstate(invalid="ignore", divide="ignore"):
