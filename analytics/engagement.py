@@ -178,6 +178,11 @@ def refresh(since: date | None = None, until: date | None = None, *, full: bool 
         "checkins": _like_prefix(f"{base}/checkins/"),
         "false": False,
     }
+    if db.session.get_bind().dialect.name == "postgresql":
+        # two refreshes at once would both insert the same weeks: the second waits for the first
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('analytics.refresh_engagement'))"))
+        # the grouping's hash tables, for this transaction only
+        db.session.execute(text(f"SET LOCAL work_mem = '{HASH_MEMORY}'"))
     if full:
         if since is not None or until is not None:
             raise ValueError("full=True rebuilds every week; leave since and until out")
@@ -197,9 +202,6 @@ def refresh(since: date | None = None, until: date | None = None, *, full: bool 
         stmt = text(_insert_sql(windowed=True)).bindparams(
             bindparam("lo", type_=UTCDateTime()), bindparam("hi", type_=UTCDateTime()),
         )
-    if db.session.get_bind().dialect.name == "postgresql":
-        # the grouping's hash tables, for this transaction only
-        db.session.execute(text(f"SET LOCAL work_mem = '{HASH_MEMORY}'"))
     result = db.session.execute(stmt, params)
     db.session.flush()
     return max(result.rowcount or 0, 0)

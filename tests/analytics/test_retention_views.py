@@ -64,7 +64,7 @@ def test_retention_page_shows_curves_tests_and_hazard_ratios_without_names(clien
     assert html.count('<img class="chart"') == 2
     assert "Log-rank test" in html
     assert "People in the lowest third of learning engagement leave voluntarily" in html
-    assert "not proof of cause" in html
+    assert "not proof of cause" in html and "Proportional-hazards check" in html
     assert "voluntary exits" in html and "person-months" in html
     assert "Quillfeather" not in html
     for person in organisation:

@@ -165,3 +165,24 @@ def test_analysis_reads_spells_and_weeks_from_the_database(db, create_user, crea
     assert mine.loc[mine["user_id"] == leaver.id, "end_type"].item() == "voluntary"
     assert survival.lrs_start(weeks[weeks["user_id"].isin([p.id for p in people])]) == date(2024, 6, 3)
     assert db.session.get(EmploymentSpell, spell.id).end_type is EndType.voluntary
+
+
+def test_departments_with_few_people_are_pooled_as_other_in_the_cox_panel():
+    spells, weeks = synthetic()
+    spells = spells.copy()
+    spells.loc[spells.index[:6], "department"] = "Tiny"
+
+    panel = survival.build_panel(spells, weeks, AS_OF)
+
+    assert "Tiny" not in set(panel["department"])
+    assert "other" in set(panel["department"])
+    assert {"D0", "D1", "D2", "D3"} <= set(panel["department"])
+
+
+def test_cox_checks_that_the_ratio_does_not_drift_with_tenure():
+    spells, weeks = synthetic()
+
+    cox = survival.cox_engagement(spells, weeks, AS_OF)
+
+    # the planted ratio is the same at every tenure: no evidence against proportional hazards
+    assert cox["ph_check"]["holds"] and 0.05 <= cox["ph_check"]["p"] <= 1
