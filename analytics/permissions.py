@@ -47,3 +47,8 @@ def can_view_former_reports(user: User) -> bool:
 def can_view_risk_scores(user: User) -> bool:
     """Individual early-warning scores, their factors and feedback: HR only (managers never; every view is audited)."""
     return user.is_authenticated and user.has_role(Role.hr)
+
+
+def can_view_retention_analytics(user: User) -> bool:
+    """Retention curves and the engagement–exit models (group figures from HR data): HR only."""
+    return user.is_authenticated and user.has_role(Role.hr)

@@ -137,3 +137,18 @@ def score_risk(as_of: str | None = None, horizon_days: int = 90) -> str:
 
 # after the nightly engagement refresh (early morning), before HR's working day
 BEAT_SCHEDULE["analytics-score-risk"] = {"task": "analytics.score_risk", "schedule": crontab(hour=4, minute=30)}
+
+@shared_task(name="analytics.refresh_engagement", ignore_result=True)
+def refresh_engagement(full: bool = False) -> int:
+    """Rebuild the recent weeks of `engagement_weeks` from the LRS (every week with `full`); a delete
+    and re-insert of the same weeks, so a second run writes the same rows."""
+    from . import engagement
+
+    written = engagement.refresh(full=full)
+    db.session.commit()
+    return written
+
+
+BEAT_SCHEDULE["analytics-refresh-engagement"] = {
+    "task": "analytics.refresh_engagement", "schedule": crontab(hour=2, minute=10),
+}
