@@ -67,3 +67,17 @@ BEAT_SCHEDULE = {
     "analytics-open-pulse-rounds": {"task": "analytics.open_pulse_rounds", "schedule": crontab(hour=6, minute=30)},
     "analytics-pulse-reminders": {"task": "analytics.send_pulse_reminders", "schedule": crontab(hour=9, minute=0)},
 }
+
+
+@shared_task(name="analytics.raise_alerts", ignore_result=True)
+def raise_alerts() -> int:
+    """Raise the night's retention alerts; their unique key makes a second run create nothing."""
+    from . import alerts
+
+    created = alerts.raise_alerts()
+    db.session.commit()
+    return created
+
+
+# after the nightly scoring, so high-risk alerts read the new run
+BEAT_SCHEDULE["analytics-raise-alerts"] = {"task": "analytics.raise_alerts", "schedule": crontab(hour=7, minute=0)}
