@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import format_date, gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -169,7 +169,7 @@ def _chart(action: RetentionAction, result: dict):
     if result.get("comparison_series"):
         series[other_label] = result["comparison_series"]
     return line_chart(series, alt=_("Active learning days per week, 12 weeks before and after the action on %(date)s.",
-                                    date=action.taken_on.isoformat()),
+                                    date=format_date(action.taken_on)),
                       y_label=_("Active days per week"), y_min=0)
 
 

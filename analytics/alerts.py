@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -411,6 +411,13 @@ def factor_labels() -> dict[str, str]:
     }
 
 
+def _day(iso: str | None, fallback: str) -> str:
+    try:
+        return format_date(date.fromisoformat(iso)) if iso else fallback
+    except ValueError:
+        return fallback
+
+
 def describe(alert: RetentionAlert) -> str:
     """A plain-language, translated sentence for the alert with its evidence (the figures in `details`)."""
     d = alert.details or {}
@@ -419,7 +426,7 @@ def describe(alert: RetentionAlert) -> str:
         labels = factor_labels()
         text = _("%(name)s has a high estimated risk of leaving voluntarily within %(days)d days: %(pct)d%% "
                  "(model run of %(date)s).", name=name, days=int(d.get("horizon_days", 90)),
-                 pct=round(100 * float(d.get("probability", 0))), date=d.get("as_of", alert.period))
+                 pct=round(100 * float(d.get("probability", 0))), date=_day(d.get("as_of"), alert.period))
         factors = [labels.get(f, f) for f in d.get("factors", [])]
         if factors:
             text += " " + _("Main factors: %(factors)s.", factors=", ".join(factors))
