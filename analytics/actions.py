@@ -131,6 +131,14 @@ def _employed_ids(user_ids: list[int], day: date) -> set[int]:
         EmploymentSpell.user_id.in_(user_ids), _employed_on(day)).distinct()).scalars())
 
 
+def _end_dates(user_ids: list[int], day: date) -> dict[int, date]:
+    """{user: last day} for those whose spell on `day` has an end date."""
+    if not user_ids:
+        return {}
+    return dict(db.session.execute(select(EmploymentSpell.user_id, EmploymentSpell.end_date).where(
+        EmploymentSpell.user_id.in_(user_ids), _employed_on(day), EmploymentSpell.end_date.is_not(None))).all())
+
+
 def _spell_on(user_id: int, day: date) -> EmploymentSpell | None:
     """The person's spell on `day`, else their latest spell that started before it."""
     return db.session.execute(select(EmploymentSpell).where(
@@ -156,7 +164,7 @@ def _weekly(user_ids: list[int], first: date, last: date) -> dict[int, dict[date
 
 
 def _mean(values) -> float | None:
-    values = list(values)
+    values = [v for v in values if v is not None]
     return sum(values) / len(values) if values else None
 
 
@@ -264,10 +272,25 @@ def _person_follow_up(action: RetentionAction, today: date) -> dict:
         group = []
     weeks = pre + post
     series = _weekly([action.user_id] + group, weeks[0], weeks[-1]) if weeks else {}
+    # after someone leaves, their weeks are not zeros but gaps: leaving shows in retention, not engagement
+    ends = _end_dates([action.user_id] + group, action.taken_on)
+
+    def active(user_id: int, week: date) -> bool:
+        end = ends.get(user_id)
+        return end is None or week <= end
+
     mine = series.get(action.user_id, {})
-    result["person_series"] = [(w, mine.get(w, 0)) for w in weeks]
-    result["comparison_series"] = ([(w, sum(series[u].get(w, 0) for u in group) / len(group)) for w in weeks]
-                                   if group else None)
+    result["person_series"] = [(w, mine.get(w, 0) if active(action.user_id, w) else None) for w in weeks]
+    if group:
+        points = []
+        for w in weeks:
+            present = [u for u in group if active(u, w)]
+            # fewer than MIN_COMPARISON left in the group that week: no figure rather than a tiny group's
+            points.append((w, sum(series[u].get(w, 0) for u in present) / len(present)
+                           if len(present) >= MIN_COMPARISON else None))
+        result["comparison_series"] = points
+    else:
+        result["comparison_series"] = None
     result["too_early"] = weeks_since < MIN_WEEKS_AFTER or len(post) < MIN_WEEKS_AFTER
     person = {"pre": person_pre, "post": None, "change": None}
     comparison = {"pre": None, "post": None, "change": None}
@@ -275,10 +298,12 @@ def _person_follow_up(action: RetentionAction, today: date) -> dict:
         comparison["pre"] = _mean(v for w, v in result["comparison_series"] if w < week0)
     if not result["too_early"]:
         person["post"] = _mean(v for w, v in result["person_series"] if w >= week0)
-        person["change"] = person["post"] - person["pre"]
+        if person["post"] is not None:
+            person["change"] = person["post"] - person["pre"]
         if group:
             comparison["post"] = _mean(v for w, v in result["comparison_series"] if w >= week0)
-            comparison["change"] = comparison["post"] - comparison["pre"]
+            if comparison["post"] is not None and comparison["pre"] is not None:
+                comparison["change"] = comparison["post"] - comparison["pre"]
     result["person"], result["comparison"] = person, comparison
     result["difference"] = (person["change"] - comparison["change"]
                             if person["change"] is not None and comparison["change"] is not None else None)

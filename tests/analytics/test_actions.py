@@ -315,3 +315,24 @@ def test_an_unknown_action_or_alert_is_404_for_hr(client, login, db, create_user
     login(create_user("hr"))
     assert client.get("/analytics/actions/999999").status_code == 404
     assert client.get("/analytics/alerts/999999/act").status_code == 404
+
+
+def test_weeks_after_someone_left_are_gaps_not_zeros(db, team):
+    _dept, make = team
+    taken_on = TODAY - timedelta(weeks=10)
+    pre, post = weeks_around(taken_on)
+    person, *peers = make(7)
+    for p in [person, *peers]:
+        engage(db, p, pre + post, 2)
+    spell = db.session.execute(select(EmploymentSpell).where(EmploymentSpell.user_id == peers[0].id)).scalar_one()
+    spell.end_date, spell.end_type = post[1], EndType.voluntary
+    db.session.flush()
+    result = actions.follow_up(add_action(db, person, taken_on=taken_on), TODAY)
+    assert result["comparison_n"] == 6
+    assert result["comparison"]["change"] == pytest.approx(0)  # the leaver's later weeks do not pull it down
+    spell = db.session.execute(select(EmploymentSpell).where(EmploymentSpell.user_id == person.id)).scalar_one()
+    spell.end_date, spell.end_type = post[2], EndType.voluntary
+    db.session.flush()
+    result = actions.follow_up(db.session.execute(select(RetentionAction)).scalar_one(), TODAY)
+    assert [v for _w, v in result["person_series"]][-1] is None
+    assert result["person"]["change"] == pytest.approx(0)
