@@ -21,11 +21,13 @@ import numpy as np
 import pandas as pd
 from flask_babel import format_date, gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from lms.extensions import db
-from lms.people.models import Department, EmploymentSpell, User
+from lms.people.models import Department, EmploymentSpell, User, utcnow
 from lms.people.service import ValidationError, is_latest_spell
 from plans.checkins.models import MeetingStatus, OneOnOne, OneOnOnePair
 
@@ -125,10 +127,38 @@ def _raise(kind: AlertKind, scope: str, scope_id: int, period: str, details: dic
     return True
 
 
-def _has_open(kind: AlertKind, scope: str, scope_id: int) -> bool:
-    return db.session.execute(select(RetentionAlert.id).where(
-        RetentionAlert.kind == kind, RetentionAlert.scope == scope, RetentionAlert.scope_id == scope_id,
-        RetentionAlert.status == AlertStatus.open).limit(1)).first() is not None
+def _open_ids(kind: AlertKind, scope: str) -> set[int]:
+    """Scope ids with an open alert of this kind (HR has not acted on or dismissed it yet)."""
+    return set(db.session.execute(select(RetentionAlert.scope_id).where(
+        RetentionAlert.kind == kind, RetentionAlert.scope == scope, RetentionAlert.status == AlertStatus.open)).scalars())
+
+
+def _raise_many(kind: AlertKind, scope: str, items: list[tuple[int, str, dict]]) -> int:
+    """`_raise` for many alerts of one kind: keys already stored are skipped in one query, and the
+    rest go in with INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, SQLite), so a concurrent run
+    cannot make a duplicate; returns how many were created."""
+    if not items:
+        return 0
+    stored = set(db.session.execute(select(RetentionAlert.scope_id, RetentionAlert.period).where(
+        RetentionAlert.kind == kind, RetentionAlert.scope == scope)).tuples())
+    rows, seen = [], set()
+    for scope_id, period, details in items:
+        key = (scope_id, period[:40])
+        if key in stored or key in seen:
+            continue
+        seen.add(key)
+        rows.append({"kind": kind, "scope": scope, "scope_id": scope_id, "period": key[1], "details": details,
+                     "status": AlertStatus.open, "created_at": utcnow()})
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        return sum(_raise(kind, scope, r["scope_id"], r["period"], r["details"]) for r in rows)
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    created = 0
+    for start in range(0, len(rows), 500):
+        stmt = insert(RetentionAlert).values(rows[start:start + 500]).on_conflict_do_nothing(
+            index_elements=["kind", "scope", "scope_id", "period"]).returning(RetentionAlert.id)
+        created += len(db.session.execute(stmt).all())
+    return created
 
 
 # --- the five kinds -------------------------------------------------------------------------------
@@ -144,16 +174,17 @@ def high_risk_alerts(today: date) -> int:
                              .order_by(RiskRun.as_of.desc(), RiskRun.id.desc()).limit(1)).scalar_one_or_none()
     if run is None:
         return 0
-    created = 0
+    already = _open_ids(AlertKind.high_risk, "person")
+    items = []
     for score in db.session.execute(select(RiskScore).where(RiskScore.run_id == run.id, RiskScore.band == HIGH_BAND)
                                     .order_by(RiskScore.probability.desc())).scalars():
-        if _has_open(AlertKind.high_risk, "person", score.user_id):
+        if score.user_id in already:
             continue
         factors = [f.get("feature") for f in (score.factors or [])[:3] if isinstance(f, dict) and f.get("feature")]
         details = {"run_id": run.id, "as_of": run.as_of.isoformat(), "horizon_days": run.horizon_days,
                    "probability": round(float(score.probability), 4), "factors": factors}
-        created += _raise(AlertKind.high_risk, "person", score.user_id, month_key(run.as_of), details)
-    return created
+        items.append((score.user_id, month_key(run.as_of), details))
+    return _raise_many(AlertKind.high_risk, "person", items)
 
 
 def enps_drop_alerts(today: date) -> int:
@@ -339,15 +370,13 @@ def missed_checkin_counts(today: date) -> dict[int, tuple[int, int]]:
 
 def missed_checkin_alerts(today: date) -> int:
     """Managers with at least half of their direct reports (and at least one) without a held 1:1 for two months."""
-    created = 0
+    already = _open_ids(AlertKind.missed_checkins, "manager")
+    items = []
     for manager_id, (reports, missed) in missed_checkin_counts(today).items():
-        if missed < 1 or missed < MISSED_SHARE * reports:
+        if missed < 1 or missed < MISSED_SHARE * reports or manager_id in already:
             continue
-        if _has_open(AlertKind.missed_checkins, "manager", manager_id):
-            continue
-        details = {"reports": reports, "missed": missed, "months": MISSED_MONTHS}
-        created += _raise(AlertKind.missed_checkins, "manager", manager_id, month_key(today), details)
-    return created
+        items.append((manager_id, month_key(today), {"reports": reports, "missed": missed, "months": MISSED_MONTHS}))
+    return _raise_many(AlertKind.missed_checkins, "manager", items)
 
 
 def exit_reason_alerts(today: date) -> int:
