@@ -382,8 +382,8 @@ def missed_checkin_alerts(today: date) -> int:
 def exit_reason_alerts(today: date) -> int:
     """Repeated exit reasons, from `analytics.exits.repeated_reason_alerts(today)` when it exists.
 
-    That function may create the alerts itself and return how many (an int), or return the alerts
-    to raise as dicts with `scope`, `scope_id`, `period` and `details`.
+    That function creates its alerts itself (with its own "same leavers, no second alert" rule) and
+    returns them; dicts with `scope_id`, `period` and `details` are raised here, an int is a count.
     """
     try:
         from .exits import repeated_reason_alerts
@@ -394,8 +394,11 @@ def exit_reason_alerts(today: date) -> int:
         return result
     created = 0
     for item in result or ():
-        created += _raise(AlertKind.exit_reason, item.get("scope", "department"), int(item["scope_id"]),
-                          str(item["period"]), dict(item.get("details") or {}))
+        if isinstance(item, RetentionAlert):
+            created += 1
+        else:
+            created += _raise(AlertKind.exit_reason, item.get("scope", "department"), int(item["scope_id"]),
+                              str(item["period"]), dict(item.get("details") or {}))
     return created
 
 
@@ -477,6 +480,12 @@ def describe(alert: RetentionAlert) -> str:
                  "or more.", missed=int(d.get("missed", 0)), reports=int(d.get("reports", 0)), name=name,
                  months=int(d.get("months", MISSED_MONTHS)))
     if alert.kind is AlertKind.exit_reason:
+        try:
+            from .exits import render_alert
+        except ImportError:
+            render_alert = None
+        if render_alert is not None and {"k", "n", "reason"} <= set(d):
+            return render_alert(alert) + "."
         if d.get("message"):
             return str(d["message"])
         if {"count", "of", "reason"} <= set(d):

@@ -190,18 +190,32 @@ def test_no_missed_checkin_alert_when_most_reports_met_recently(db, create_user)
 # --- exit reasons -------------------------------------------------------------------------------
 
 
-def test_repeated_exit_reasons_come_from_the_exits_module_when_it_exists(db, create_department, monkeypatch):
+def test_repeated_exit_reasons_are_raised_through_the_exits_module(db, create_user, create_department):
+    from tests.analytics.test_exits import answered, leaver
+
+    from analytics.models import ExitReason
+
     dept = create_department("Marketing")
-    assert alerts.exit_reason_alerts(TODAY) == 0  # no module (yet) on this branch: nothing, no error
+    for i, reasons in enumerate([[ExitReason.career]] * 5 + [[ExitReason.pay]] * 2):
+        answered(db, leaver(create_user, department=dept, days_ago=5 + i), reasons)
+    assert alerts.raise_alerts(TODAY) == 1
+    alert = only_alert(db, AlertKind.exit_reason)
+    assert (alert.scope, alert.scope_id) == ("department", dept.id)
+    assert alerts.describe(alert) == "5 of the last 7 leavers in Marketing cite career development."
+    assert alerts.raise_alerts(TODAY) == 0
+
+
+def test_exit_reason_results_given_as_dicts_are_raised_here(db, create_department, monkeypatch):
+    dept = create_department("Sales")
     fake = types.ModuleType("analytics.exits")
     fake.repeated_reason_alerts = lambda today: [
         {"scope": "department", "scope_id": dept.id, "period": "career:2026-11",
          "details": {"count": 5, "of": 7, "reason": "career development"}}]
     monkeypatch.setitem(sys.modules, "analytics.exits", fake)
-    assert alerts.raise_alerts(TODAY) == 1
+    assert alerts.exit_reason_alerts(TODAY) == 1
     assert alerts.describe(only_alert(db, AlertKind.exit_reason)) == (
-        "5 of the last 7 leavers in Marketing gave the reason “career development”.")
-    assert alerts.raise_alerts(TODAY) == 0
+        "5 of the last 7 leavers in Sales gave the reason “career development”.")
+    assert alerts.exit_reason_alerts(TODAY) == 0
 
 
 # --- idempotency --------------------------------------------------------------------------------
