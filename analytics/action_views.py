@@ -54,16 +54,19 @@ def alert_centre():
     kind = _kind_arg()
     pagination = paginate_rows(alerts.open_alerts_query(kind), _page_arg(), PER_PAGE)
     rows = [row[0] for row in pagination.items]
+    named = alerts.preload_scopes(rows)  # noqa: F841 (held while the page is built)
     groups: list[tuple[AlertKind, list]] = []
     for alert in rows:
         if not groups or groups[-1][0] is not alert.kind:
             groups.append((alert.kind, []))
         groups[-1][1].append((alert, alerts.describe(alert), alerts.scope_name(alert)))
-    _log_score_views(rows)
-    db.session.commit()
-    return render_template("analytics/alerts/centre.html", groups=groups, pagination=pagination, kind=kind,
+    page = render_template("analytics/alerts/centre.html", groups=groups, pagination=pagination, kind=kind,
                            counts=alerts.open_counts(), labels=alerts.kind_labels(), kinds=alerts.KIND_ORDER,
                            dismiss_form=DismissAlertForm())
+    # rendered before the commit, which would expire every alert on the page (one query each)
+    _log_score_views(rows)
+    db.session.commit()
+    return page
 
 
 @bp.route("/alerts/<int:alert_id>/dismiss", methods=["POST"])

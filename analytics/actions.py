@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
 from lms.people.models import Department, EmploymentSpell, EndType, User
@@ -114,7 +115,9 @@ def record_action(data: ActionData, by: User, alert: RetentionAlert | None = Non
 
 def actions_query():
     """All actions, newest first (the list page paginates it)."""
-    return select(RetentionAction).order_by(RetentionAction.taken_on.desc(), RetentionAction.id.desc())
+    return (select(RetentionAction)
+            .options(selectinload(RetentionAction.user), selectinload(RetentionAction.department))
+            .order_by(RetentionAction.taken_on.desc(), RetentionAction.id.desc()))
 
 
 # --- helpers --------------------------------------------------------------------------------------

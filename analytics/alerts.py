@@ -415,6 +415,23 @@ def raise_alerts(today: date | None = None) -> int:
 # --- reading and handling -------------------------------------------------------------------------
 
 
+def preload_scopes(alert_rows: list[RetentionAlert]) -> list:
+    """Load the people and departments a page of alerts names in two queries (not one per alert).
+
+    The session's identity map holds objects weakly: keep the returned list while the page is
+    built, so `describe` and `scope_name` find them there."""
+    people = {a.scope_id for a in alert_rows if a.scope in ("person", "manager")}
+    departments = {a.scope_id for a in alert_rows if a.scope == "department"}
+    loaded: list = []
+    if people:
+        loaded += db.session.execute(select(User).where(User.id.in_(people))
+                                     .execution_options(populate_existing=True)).scalars().all()
+    if departments:
+        loaded += db.session.execute(select(Department).where(Department.id.in_(departments))
+                                     .execution_options(populate_existing=True)).scalars().all()
+    return loaded
+
+
 def _name(model, obj_id: int) -> str:
     obj = db.session.get(model, obj_id)
     if obj is None:
