@@ -43,6 +43,8 @@ MAX_COMPARISON = 20
 CALIPER_DAYS = 1.0
 #: retention is checked this many months after the action
 RETENTION_MONTHS = (3, 6)
+#: the years of tenure each of `pulse.tenure_band`'s bands spans (None: open-ended)
+TENURE_YEARS = {"<1": (0, 1), "1-2": (1, 2), "2-5": (2, 5), "5+": (5, None)}
 #: groups (actions of a kind, a team) smaller than this are not shown
 MIN_GROUP = 5
 #: leaver rates only for an average headcount of at least this
@@ -210,18 +212,25 @@ def comparison_group(action: RetentionAction, pre_first: date, week0: date) -> t
     """
     day = action.taken_on
     spell = _spell_on(action.user_id, day)
+    person_pre = _pre_sum(action.user_id, pre_first, week0) / PRE_WEEKS
+    if spell is None:
+        return [], person_pre, "none"
+    # Narrow in SQL to the department or a hire-date range around the tenure band (the exact band is
+    # checked below), so the pre-period aggregate reads only the candidates' weeks.
+    lo_years, hi_years = TENURE_YEARS[pulse.tenure_band(spell.hire_date, day)]
+    hired_after = day - timedelta(days=hi_years * 365.25 + 2) if hi_years is not None else None
+    hired_before = day - timedelta(days=lo_years * 365.25 - 2)
+    in_band = EmploymentSpell.hire_date <= hired_before
+    if hired_after is not None:
+        in_band = and_(in_band, EmploymentSpell.hire_date >= hired_after)
     pre_sum = func.coalesce(func.sum(EngagementWeek.active_days), 0)
     rows = db.session.execute(
         select(EmploymentSpell.user_id, EmploymentSpell.department_id, EmploymentSpell.hire_date, pre_sum)
         .outerjoin(EngagementWeek, and_(EngagementWeek.user_id == EmploymentSpell.user_id,
                                         EngagementWeek.week_start >= pre_first, EngagementWeek.week_start < week0))
-        .where(_employed_on(day))
+        .where(_employed_on(day), or_(EmploymentSpell.department_id == spell.department_id, in_band))
         .group_by(EmploymentSpell.id, EmploymentSpell.user_id, EmploymentSpell.department_id, EmploymentSpell.hire_date)
     ).all()
-    own = next((r for r in rows if r[0] == action.user_id), None)
-    person_pre = (own[3] if own else _pre_sum(action.user_id, pre_first, week0)) / PRE_WEEKS
-    if spell is None:
-        return [], person_pre, "none"
     band = pulse.tenure_band(spell.hire_date, day)
     full_pre = spell.hire_date <= pre_first
     acted = set(db.session.execute(select(RetentionAction.user_id).where(RetentionAction.user_id.is_not(None))
