@@ -358,3 +358,19 @@ def test_action_list_query_count_does_not_grow_with_actions(client, login, db, c
         return len(statements)
 
     assert count_queries(8) == count_queries(2)
+
+
+def test_comparable_people_come_from_the_same_department_or_tenure_band(db, create_user, create_department):
+    taken_on = TODAY - timedelta(weeks=10)
+    pre, post = weeks_around(taken_on)
+    person = create_user(department=create_department(), hire_date=LONG_AGO)
+    same_band = [create_user(department=create_department(), hire_date=LONG_AGO + timedelta(days=30 * i))
+                 for i in range(5)]
+    other_band = [create_user(department=create_department(), hire_date=TODAY - timedelta(days=500)) for _ in range(3)]
+    for p in [person, *same_band, *other_band]:
+        engage(db, p, pre + post, 1)
+    result = actions.follow_up(add_action(db, person, taken_on=taken_on), TODAY)
+    assert result["has_comparison"] and result["comparison_n"] == 5
+    group, _pre, _basis = actions.comparison_group(db.session.execute(select(RetentionAction)).scalar_one(),
+                                                    pre[0], actions.monday(taken_on))
+    assert set(group) == {p.id for p in same_band}
