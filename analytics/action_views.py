@@ -8,7 +8,6 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from lms.core.pagination import paginate_rows
 from lms.extensions import db

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from analytics import actions, alerts
+from analytics import actions
 from analytics.models import (
     ActionKind,
     AlertKind,
