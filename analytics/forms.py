@@ -66,3 +66,35 @@ class RiskFeedbackForm(BaseForm):
     ]), validators=[DataRequired(message=_l("Choose useful or incorrectly flagged."))])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Save feedback"))
+
+# --- retention alerts and actions (close the loop) ----------------------------------------------
+
+from wtforms import TextAreaField  # noqa: E402
+
+from lms.people.forms import coerce_optional_int  # noqa: E402
+
+
+def action_kind_labels() -> dict[str, str]:
+    return {"mentor_match": _l("A mentor match"), "development_playlist": _l("A development playlist"),
+            "manager_conversation": _l("A conversation with the manager"), "workload_review": _l("A workload review"),
+            "other": _l("Something else")}
+
+
+class RetentionActionForm(BaseForm):
+    """What HR did for one person or one team, and when."""
+
+    kind = SelectField(_l("What was done"), validators=[DataRequired()],
+                       choices=as_choices(action_kind_labels().items()))
+    person = StringField(_l("For a person: e-mail or employee number"), validators=[Optional(), Length(max=254)])
+    department_id = SelectField(_l("… or for a team"), coerce=coerce_optional_int, validators=[Optional()], choices=[])
+    taken_on = DateField(_l("Date it was done"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=4000)],
+                         description=_l("Visible to HR only. Write facts, not health details."))
+    submit = SubmitField(_l("Record the action"))
+
+
+class DismissAlertForm(BaseForm):
+    """Dismiss an alert, saying why."""
+
+    reason = StringField(_l("Reason for dismissing"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Dismiss"))

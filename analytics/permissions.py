@@ -52,3 +52,8 @@ def can_view_risk_scores(user: User) -> bool:
 def can_view_retention_analytics(user: User) -> bool:
     """Retention curves and the engagement–exit models (group figures from HR data): HR only."""
     return user.is_authenticated and user.has_role(Role.hr)
+
+
+def can_manage_retention_actions(user: User) -> bool:
+    """The alert centre, recording actions for people or teams and following them up: HR only."""
+    return user.is_authenticated and user.has_role(Role.hr)

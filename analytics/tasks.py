@@ -152,3 +152,19 @@ def refresh_engagement(full: bool = False) -> int:
 BEAT_SCHEDULE["analytics-refresh-engagement"] = {
     "task": "analytics.refresh_engagement", "schedule": crontab(hour=2, minute=10),
 }
+
+# --- retention alerts (analytics/alerts.py) ------------------------------------------------------
+
+
+@shared_task(name="analytics.raise_alerts", ignore_result=True)
+def raise_alerts() -> int:
+    """Raise the night's retention alerts; their unique key makes a second run create nothing."""
+    from . import alerts
+
+    created = alerts.raise_alerts()
+    db.session.commit()
+    return created
+
+
+# after the nightly scoring, so high-risk alerts read the new run
+BEAT_SCHEDULE["analytics-raise-alerts"] = {"task": "analytics.raise_alerts", "schedule": crontab(hour=7, minute=0)}

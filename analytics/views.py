@@ -375,3 +375,4 @@ register_panel("pulse", "analytics/pulse/_dashboard.html", _dashboard, order=60)
 from . import exit_views  # noqa: E402,F401
 from . import risk_views  # noqa: E402,F401
 from . import retention_views  # noqa: E402,F401
+from . import action_views  # noqa: E402,F401
