@@ -108,18 +108,9 @@ def send_alumni_invitation(member_id: int, day: str, message: str = "") -> bool:
     return sent
 
 
-@shared_task(name="analytics.exit_reason_alerts", ignore_result=True)
-def exit_reason_alerts() -> int:
-    """Alert HR when a reason repeats among a department's last leavers; a second run adds nothing."""
-    created = exits.repeated_reason_alerts()
-    db.session.commit()
-    return len(created)
-
-
 BEAT_SCHEDULE.update({
     "analytics-invite-leavers": {"task": "analytics.invite_leavers", "schedule": crontab(minute=15)},
     "analytics-exit-reminders": {"task": "analytics.send_exit_reminders", "schedule": crontab(hour=9, minute=10)},
-    "analytics-exit-reason-alerts": {"task": "analytics.exit_reason_alerts", "schedule": crontab(hour=6, minute=40)},
 })
 
 
@@ -135,9 +126,6 @@ def score_risk(as_of: str | None = None, horizon_days: int = 90) -> str:
     return run.status.value
 
 
-# after the nightly engagement refresh (early morning), before HR's working day
-BEAT_SCHEDULE["analytics-score-risk"] = {"task": "analytics.score_risk", "schedule": crontab(hour=4, minute=30)}
-
 @shared_task(name="analytics.refresh_engagement", ignore_result=True)
 def refresh_engagement(full: bool = False) -> int:
     """Rebuild the recent weeks of `engagement_weeks` from the LRS (every week with `full`); a delete
@@ -148,10 +136,6 @@ def refresh_engagement(full: bool = False) -> int:
     db.session.commit()
     return written
 
-
-BEAT_SCHEDULE["analytics-refresh-engagement"] = {
-    "task": "analytics.refresh_engagement", "schedule": crontab(hour=2, minute=10),
-}
 
 # --- retention alerts (analytics/alerts.py) ------------------------------------------------------
 
@@ -166,5 +150,25 @@ def raise_alerts() -> int:
     return created
 
 
-# after the nightly scoring, so high-risk alerts read the new run
-BEAT_SCHEDULE["analytics-raise-alerts"] = {"task": "analytics.raise_alerts", "schedule": crontab(hour=7, minute=0)}
+@shared_task(name="analytics.nightly", ignore_result=True)
+def nightly(as_of: str | None = None) -> dict:
+    """The night's retention work, in order, each step committed on its own: rebuild the recent weeks
+    of engagement from the LRS, validate and score the early-warning model on them, then raise the
+    alerts (high-risk alerts read the new run). Every step is idempotent, so a rerun (or a redelivered
+    message) changes nothing; the engagement rebuild holds an advisory lock on PostgreSQL, so two
+    overlapping runs queue instead of colliding."""
+    from datetime import date
+
+    from . import alerts, engagement, risk
+
+    day = date.fromisoformat(as_of) if as_of else date.today()
+    weeks = engagement.refresh(until=day)
+    db.session.commit()
+    run = risk.score(day)
+    db.session.commit()
+    created = alerts.raise_alerts(day)
+    db.session.commit()
+    return {"engagement_weeks": weeks, "risk": run.status.value, "alerts": created}
+
+
+BEAT_SCHEDULE["analytics-nightly"] = {"task": "analytics.nightly", "schedule": crontab(hour=2, minute=10)}

@@ -241,10 +241,9 @@ def test_a_dismissed_alert_is_not_raised_again_for_the_same_period(db, create_us
     assert only_alert(db, AlertKind.high_risk).status is AlertStatus.dismissed
 
 
-def test_the_nightly_task_is_scheduled_and_commits(db, create_user):
-    from analytics.tasks import BEAT_SCHEDULE, raise_alerts
+def test_the_alert_task_commits_and_a_second_run_creates_nothing(db, create_user):
+    from analytics.tasks import raise_alerts
 
-    assert BEAT_SCHEDULE["analytics-raise-alerts"]["task"] == "analytics.raise_alerts"
     _run(db, RiskRunStatus.scored, [(create_user(), 0.7, "high")])
     assert raise_alerts.run() == 1
     assert raise_alerts.run() == 0

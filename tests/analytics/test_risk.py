@@ -340,10 +340,10 @@ def test_factor_texts_are_plain_words():
     assert risk.factor_text({"feature": "checkins_90d", "value": 0}) == "No 1:1 check-in for 3 months"
 
 
-def test_nightly_task_is_scheduled():
+def test_the_nightly_task_is_scheduled():
     from analytics.tasks import BEAT_SCHEDULE
 
-    assert any(entry["task"] == "analytics.score_risk" for entry in BEAT_SCHEDULE.values())
+    assert any(entry["task"] == "analytics.nightly" for entry in BEAT_SCHEDULE.values())
 
 
 # --- pages ----------------------------------------------------------------------------------------
