@@ -202,7 +202,9 @@ def action_csv(action_id: int):
 @require(can_manage_retention_actions)
 def action_report():
     """Across all actions, by kind: how many, and retention after six months against comparisons."""
-    return render_template("analytics/alerts/report.html", rows=actions.report_by_kind(), kinds=action_kind_labels(),
+    rows = actions.cached_report()
+    db.session.commit()  # a report computed now is kept for the next view
+    return render_template("analytics/alerts/report.html", rows=rows, kinds=action_kind_labels(),
                            caveats=actions.caveats("person"), min_group=actions.MIN_GROUP)
 
 
@@ -214,4 +216,4 @@ def action_report_csv():
         _("Kind of action"), _("Actions"), _("For a person"), _("For a team"), _("Six months old"),
         _("Still employed after 6 months"), _("Comparable people still employed")],
         [(str(labels[r["kind"].value]), r["n"], r["n_person"], r["n_team"], r["n_due"], r["employed_share"],
-          r["comparison_share"]) for r in actions.report_by_kind()])
+          r["comparison_share"]) for r in actions.cached_report()])

@@ -449,3 +449,42 @@ def report_by_kind(today: date | None = None) -> list[dict]:
             row["comparison_share"] = compared_in / compared_total if compared_total else None
         rows.append(row)
     return rows
+
+
+REPORT_KEY = "actions_report"
+
+
+def _report_fingerprint() -> str:
+    from lms.people.models import EmploymentSpell
+
+    from . import results
+
+    acts = db.session.execute(select(func.count(RetentionAction.id), func.max(RetentionAction.created_at))).one()
+    spells = db.session.execute(select(func.count(EmploymentSpell.id), func.max(EmploymentSpell.updated_at))).one()
+    weeks = db.session.execute(select(func.count(), func.max(EngagementWeek.week_start),
+                                      func.sum(EngagementWeek.statements)).select_from(EngagementWeek)).one()
+    return results.fingerprint((*acts, *spells, *weeks))
+
+
+def precompute_report(today: date | None = None):
+    """Store `report_by_kind` for the page (the nightly task calls this; a comparison group per action
+    makes it seconds at scale)."""
+    from . import results
+
+    today = today or date.today()
+    rows = [{**r, "kind": r["kind"].value} for r in report_by_kind(today)]
+    return results.store(REPORT_KEY, today, _report_fingerprint(), {"rows": rows})
+
+
+def cached_report(today: date | None = None) -> list[dict]:
+    """`report_by_kind` as stored for today when the data has not changed since; else computed now and stored."""
+    from . import results
+
+    today = today or date.today()
+    data, _row, is_current = results.get_or_compute(
+        REPORT_KEY, today, _report_fingerprint(),
+        lambda: {"rows": [{**r, "kind": r["kind"].value} for r in report_by_kind(today)]})
+    if not is_current:  # actions recorded since: the report must include them, so compute it now
+        data = precompute_report(today).data
+        data = results.decode(data)
+    return [{**r, "kind": ActionKind(r["kind"])} for r in data["rows"]]

@@ -3,8 +3,11 @@ Cox model's hazard ratios, with the evidence next to each number and CSV exports
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, redirect, render_template, url_for
 from flask_babel import format_decimal, format_percent, gettext as _
+
+from lms.core.forms import BaseForm
+from lms.extensions import db
 
 from . import survival
 from .charts import step_chart
@@ -70,6 +73,7 @@ def _chart(part: str, result: dict, x_label: str):
 def retention():
     """Retention curves and how learning engagement goes with voluntary exits (group figures only)."""
     result = survival.cached_analysis()
+    db.session.commit()  # a result computed now is kept for the next view
     charts = {}
     if result["status"] == "ok":
         if result["engagement"]["status"] == "ok":
@@ -92,6 +96,7 @@ def retention_csv(part: str):
     if part not in ("curves", "cox"):
         abort(400, description=_("Choose the curves or the Cox table."))
     result = survival.cached_analysis()
+    db.session.commit()
     as_of = result["as_of"].isoformat()
     if part == "curves":
         rows = []
@@ -117,3 +122,14 @@ def retention_csv(part: str):
         _("Covariate"), _("Hazard ratio"), _("Lower 95%"), _("Upper 95%"), _("p-value"), _("People"),
         _("Employment spells"), _("Voluntary exits"), _("From"), _("To")], rows)
 
+
+
+@bp.route("/retention/recompute", methods=["POST"])
+@require(can_view_retention_analytics)
+def retention_recompute():
+    """Fit the curves and the Cox model again now (the nightly task does it every night)."""
+    if not BaseForm().validate_on_submit():
+        abort(400, description=_("The form expired; reload the page and try again."))
+    survival.precompute()
+    db.session.commit()
+    return redirect(url_for("analytics.retention"))

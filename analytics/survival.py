@@ -62,6 +62,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.people.models import Department, EmploymentSpell, EndType
 
+from . import results
 from .engagement import monday
 from .models import EngagementWeek
 
@@ -366,25 +367,27 @@ def retention_analysis(as_of: date | None = None, *, spells: pd.DataFrame | None
             "cox": cox_engagement(spells, weeks, as_of)}
 
 
-#: results by (as_of, data fingerprint); a page view at 10,000 people costs seconds otherwise
-_CACHE: dict[tuple, dict] = {}
-_CACHE_SIZE = 4
-
-
-def _fingerprint() -> tuple:
+def _fingerprint() -> str:
     spells = db.session.execute(select(func.count(EmploymentSpell.id), func.max(EmploymentSpell.updated_at))).one()
     weeks = db.session.execute(select(func.count(), func.max(EngagementWeek.week_start),
                                       func.sum(EngagementWeek.statements)).select_from(EngagementWeek)).one()
-    return (*spells, *weeks)
+    return results.fingerprint((*spells, *weeks))
+
+
+RESULT_KEY = "retention"
+
+
+def precompute(as_of: date | None = None):
+    """Compute and store the page's figures (the nightly task calls this after the engagement refresh)."""
+    as_of = as_of or date.today()
+    return results.store(RESULT_KEY, as_of, _fingerprint(), retention_analysis(as_of))
 
 
 def cached_analysis(as_of: date | None = None) -> dict:
-    """`retention_analysis` for the page and its exports, recomputed only when spells or engagement
-    weeks have changed (a few cheap aggregates tell)."""
+    """`retention_analysis` for the page and its exports: the stored nightly result when it was
+    computed for today (or yesterday, before tonight's run) — marked ``is_current`` False when spells
+    or engagement changed since — else computed now and stored. Adds ``computed_at``."""
     as_of = as_of or date.today()
-    key = (as_of, _fingerprint())
-    if key not in _CACHE:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = retention_analysis(as_of)
-    return _CACHE[key]
+    data, row, is_current = results.get_or_compute(RESULT_KEY, as_of, _fingerprint(),
+                                                   lambda: retention_analysis(as_of))
+    return {**data, "computed_at": row.computed_at, "is_current": is_current}

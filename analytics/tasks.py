@@ -153,13 +153,13 @@ def raise_alerts() -> int:
 @shared_task(name="analytics.nightly", ignore_result=True)
 def nightly(as_of: str | None = None) -> dict:
     """The night's retention work, in order, each step committed on its own: rebuild the recent weeks
-    of engagement from the LRS, validate and score the early-warning model on them, then raise the
-    alerts (high-risk alerts read the new run). Every step is idempotent, so a rerun (or a redelivered
+    of engagement from the LRS, validate and score the early-warning model on them, raise the alerts
+    (high-risk alerts read the new run), and store the retention curves and Cox model for the page. Every step is idempotent, so a rerun (or a redelivered
     message) changes nothing; the engagement rebuild holds an advisory lock on PostgreSQL, so two
     overlapping runs queue instead of colliding."""
     from datetime import date
 
-    from . import alerts, engagement, risk
+    from . import actions, alerts, engagement, risk, survival
 
     day = date.fromisoformat(as_of) if as_of else date.today()
     weeks = engagement.refresh(until=day)
@@ -167,6 +167,9 @@ def nightly(as_of: str | None = None) -> dict:
     run = risk.score(day)
     db.session.commit()
     created = alerts.raise_alerts(day)
+    db.session.commit()
+    survival.precompute(day)  # the retention page's curves and Cox model, read by HR tomorrow
+    actions.precompute_report(day)  # follow-up of every action against its comparison group
     db.session.commit()
     return {"engagement_weeks": weeks, "risk": run.status.value, "alerts": created}
 

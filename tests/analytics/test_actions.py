@@ -374,3 +374,16 @@ def test_comparable_people_come_from_the_same_department_or_tenure_band(db, crea
     group, _pre, _basis = actions.comparison_group(db.session.execute(select(RetentionAction)).scalar_one(),
                                                     pre[0], actions.monday(taken_on))
     assert set(group) == {p.id for p in same_band}
+
+
+def test_stored_report_is_reused_and_counts_an_action_recorded_after_it(db, team):
+    _dept, make = team
+    people = make(8)
+    for p in people[:5]:
+        add_action(db, p, taken_on=TODAY - timedelta(days=250), kind=ActionKind.mentor_match)
+    actions.precompute_report(TODAY)
+    first = {r["kind"]: r for r in actions.cached_report(TODAY)}
+    assert first[ActionKind.mentor_match]["n"] == 5
+    add_action(db, people[5], taken_on=TODAY - timedelta(days=250), kind=ActionKind.mentor_match)
+    again = {r["kind"]: r for r in actions.cached_report(TODAY)}
+    assert again[ActionKind.mentor_match]["n"] == 6

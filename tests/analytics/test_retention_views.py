@@ -84,3 +84,32 @@ def test_retention_exports_curves_and_table_as_csv_without_names(client, login, 
     assert "Hazard ratio" in cox_text and len(cox_text.strip().splitlines()) == 3
     assert "Quillfeather" not in curves_text + cox_text
     assert client.get("/analytics/retention/people.csv").status_code == 400
+
+
+def test_retention_page_reads_the_stored_result_and_says_when_data_changed_since(client, login, db, create_user):
+    from analytics import survival
+    from analytics.models import AnalyticsResult
+
+    hr = create_user("hr")
+    login(hr)
+    assert client.get("/analytics/retention").status_code == 200
+    stored = db.session.get(AnalyticsResult, survival.RESULT_KEY)
+    assert stored is not None  # computed on the first view and kept
+    assert "has changed since" not in client.get("/analytics/retention").get_data(as_text=True)
+    create_user(hire_date=date(2020, 1, 1))  # a new spell: the fingerprint no longer matches
+    html = client.get("/analytics/retention").get_data(as_text=True)
+    assert "has changed since" in html
+    assert client.post("/analytics/retention/recompute").status_code == 302
+    assert "has changed since" not in client.get("/analytics/retention").get_data(as_text=True)
+
+
+def test_stored_results_keep_dates_tuples_and_missing_numbers():
+    from datetime import datetime
+
+    from analytics import results
+
+    value = {"as_of": date(2026, 1, 5), "period": (date(2025, 1, 1), date(2026, 1, 1)), "p": float("nan"),
+             "at": datetime(2026, 1, 5, 2, 10), "rows": [{"hr": 2.5, "n": 3}]}
+    back = results.decode(results.encode(value))
+    assert back["as_of"] == date(2026, 1, 5) and back["period"] == (date(2025, 1, 1), date(2026, 1, 1))
+    assert back["p"] != back["p"] and back["at"] == value["at"] and back["rows"] == value["rows"]
