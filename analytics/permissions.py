@@ -18,3 +18,8 @@ def can_manage_surveys(user: User) -> bool:
 def can_open_analytics(user: User) -> bool:
     """The Analytics entry in the navigation."""
     return can_import_hr_data(user) or can_manage_surveys(user)
+
+
+def can_view_kpis(user: User) -> bool:
+    """The KPI pages and their exports (group figures, thresholded): HR only."""
+    return user.is_authenticated and user.has_role(Role.hr)

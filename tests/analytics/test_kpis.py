@@ -333,3 +333,107 @@ def test_location_filter_uses_the_imported_location_attribute(db, create_departm
 
 def test_no_location_filter_without_a_location_attribute(db):
     assert kpis.location_choices() == []
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hr(create_user, login):
+    user = create_user("hr", with_spell=False)
+    login(user)
+    return user
+
+
+def _org(create_department, hire):
+    """30 people over two years in Sales, 2 voluntary leavers last quarter."""
+    dept = create_department("Sales")
+    today = date.today()
+    staff(hire, dept, 28, hired=today - timedelta(days=800))
+    for _ in range(2):
+        hire(dept, today - timedelta(days=800), end_date=today - timedelta(days=20), end_type=EndType.voluntary)
+    return dept
+
+
+def test_kpi_page_is_hr_only(client, create_user, login):
+    login(create_user("employee", with_spell=False))
+    assert client.get("/analytics/kpis").status_code == 403
+    assert client.get("/analytics/kpis/periods.csv").status_code == 403
+    assert client.get("/analytics/kpis.pdf").status_code == 403
+
+
+def test_kpi_page_shows_cards_with_evidence_and_charts(client, hr, create_department, hire):
+    _org(create_department, hire)
+    response = client.get("/analytics/kpis?granularity=month")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'data-kpi="turnover"' in html and "kpi-evidence" in html
+    assert html.count('<img class="chart"') >= 4
+    assert "Sales" in html
+
+
+def test_bad_filter_input_is_a_400_with_the_error_next_to_the_field(client, hr):
+    response = client.get("/analytics/kpis?start=2026-13-45")
+    assert response.status_code == 400
+    assert "field-error" in response.get_data(as_text=True)
+    response = client.get("/analytics/kpis?start=2026-06-01&end=2026-01-01")
+    assert response.status_code == 400
+    assert "before the start date" in response.get_data(as_text=True)
+    assert client.get("/analytics/kpis?granularity=decade").status_code == 400
+    assert client.get("/analytics/kpis?department_id=abc").status_code == 400
+    assert client.get("/analytics/kpis/periods.csv?start=nonsense").status_code == 400
+
+
+def test_csv_export_of_the_period_table(client, hr, create_department, hire):
+    _org(create_department, hire)
+    response = client.get("/analytics/kpis/periods.csv?granularity=month")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffperiod,") and "turnover" in text.splitlines()[0]
+    last = text.strip().splitlines()[-1].split(",")
+    header = text.splitlines()[0].lstrip("\ufeff").split(",")
+    assert last[header.index("headcount_end")] == "28"
+
+
+def test_csv_export_of_departments_and_cohorts(client, hr, create_department, hire):
+    _org(create_department, hire)
+    for table in ("departments", "cohorts"):
+        response = client.get(f"/analytics/kpis/{table}.csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "Sales" in client.get("/analytics/kpis/departments.csv").get_data(as_text=True)
+    assert client.get("/analytics/kpis/people.csv").status_code == 404
+
+
+def test_pdf_export_contains_the_figures(client, hr, create_department, hire):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    _org(create_department, hire)
+    response = client.get("/analytics/kpis.pdf?granularity=month")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.data)).pages)
+    assert "HR KPIs" in text and "Headcount at period end" in text and "28" in text
+
+
+def test_subtraction_attack_through_the_page_shows_nothing_for_the_small_remainder(client, hr, create_department,
+                                                                                    hire):
+    """Filtering A (14 people) and then its sub-department B (11) must not give both numbers."""
+    a = create_department("Attack A")
+    b = create_department("Attack B", a)
+    today = date.today()
+    staff(hire, b, 11, hired=today - timedelta(days=800))
+    staff(hire, a, 3, hired=today - timedelta(days=800))
+    staff(hire, create_department("Elsewhere"), 40, hired=today - timedelta(days=800))
+    shown = []
+    for dept in (a, b):
+        text = client.get(f"/analytics/kpis/periods.csv?granularity=month&department_id={dept.id}").get_data(
+            as_text=True)
+        header = text.splitlines()[0].lstrip("\ufeff").split(",")
+        shown.append(text.strip().splitlines()[-1].split(",")[header.index("headcount_end")] not in ("", "–"))
+    assert shown.count(True) <= 1
+
+
+def test_home_links_to_the_kpis(client, hr):
+    assert "/analytics/kpis" in client.get("/analytics/").get_data(as_text=True)
