@@ -168,35 +168,39 @@ def _pct(fig):
 
 
 def build_charts(report: kpis.KpiReport) -> dict[str, charts.Chart]:
-    labels = [pk.period.label for pk in report.periods]
+    """The page's charts; a chart with nothing shown in it is left out (its table says why)."""
     out: dict[str, charts.Chart] = {}
-    if not labels:
+    if not report.periods:
         return out
     head = [(pk.period.label, _pct(pk.figures.get("avg_headcount"))) for pk in report.periods]
-    out["headcount"] = charts.line_chart(
-        {_("Average headcount"): head}, title=_("Headcount"), y_format="integer", y_min=0,
-        alt=_("Average headcount by period: %(points)s", points=charts.describe_points(head, lambda v: f"{v:.0f}")))
+    if any(v is not None for _x, v in head):
+        out["headcount"] = charts.line_chart(
+            {_("Average headcount"): head}, title=_("Headcount"), y_format="integer", y_min=0,
+            alt=_("Average headcount by period: %(points)s",
+                  points=charts.describe_points(head, lambda v: f"{v:.0f}")))
     series = {str(KPI_TEXT[k][0]): [(pk.period.label, _pct(pk.figures.get(k))) for pk in report.periods]
               for k in ("turnover", "voluntary_turnover", "involuntary_turnover")}
-    out["turnover"] = charts.line_chart(
-        series, title=_("Turnover"), y_format="percent", y_min=0,
-        alt=_("Turnover by period: %(points)s",
-              points=charts.describe_points(series[str(KPI_TEXT["turnover"][0])], lambda v: f"{v:.1%}")))
+    total = series[str(KPI_TEXT["turnover"][0])]
+    if any(v is not None for _x, v in total):
+        out["turnover"] = charts.line_chart(
+            series, title=_("Turnover"), y_format="percent", y_min=0,
+            alt=_("Turnover by period: %(points)s", points=charts.describe_points(total, lambda v: f"{v:.1%}")))
     enps = [(pk.period.label, _pct(pk.figures.get("enps"))) for pk in report.periods]
-    out["enps"] = charts.line_chart(
-        {"eNPS": enps}, title=_("eNPS"), y_min=-100, y_max=100, reference=0,
-        alt=_("eNPS by period: %(points)s", points=charts.describe_points(enps, lambda v: f"{v:+.0f}")))
-    depts = [d for d in report.departments]
-    if depts:
-        names = [("\u2003" * d.depth) + d.name for d in depts]
+    if any(v is not None for _x, v in enps):
+        out["enps"] = charts.line_chart(
+            {"eNPS": enps}, title=_("eNPS"), y_min=-100, y_max=100, reference=0,
+            alt=_("eNPS by period: %(points)s", points=charts.describe_points(enps, lambda v: f"{v:+.0f}")))
+    depts = report.departments
+    if any(d.turnover is not None for d in depts):
         values = [d.turnover for d in depts]
         out["departments"] = charts.bar_chart(
-            names, values, title=_("Turnover by department over the range"), value_format="percent",
+            [("\u2003" * d.depth) + d.name for d in depts], values,
+            title=_("Turnover by department over the range"), value_format="percent",
             alt=_("Turnover by department: %(points)s",
                   points=charts.describe_points(list(zip([d.name for d in depts], values)), lambda v: f"{v:.1%}")))
-    if report.cohorts:
-        cl = [c.label for c in report.cohorts]
-        cv = [_pct(c.figure) for c in report.cohorts]
+    cl = [c.label for c in report.cohorts]
+    cv = [_pct(c.figure) for c in report.cohorts]
+    if any(v is not None for v in cv):
         out["cohorts"] = charts.bar_chart(
             cl, cv, title=_("First-year attrition by hire cohort"), value_format="percent", horizontal=False,
             alt=_("First-year attrition by hire cohort: %(points)s",
