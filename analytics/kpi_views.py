@@ -276,7 +276,7 @@ def kpis_pdf():
     doc = export.Report(
         title=_("HR KPIs"),
         subtitle=_("%(start)s to %(end)s, by %(granularity)s", start=f.start.isoformat(), end=f.end.isoformat(),
-                   granularity=f.granularity),
+                   granularity={"month": _("month"), "quarter": _("quarter"), "year": _("year")}[f.granularity]),
         sections=sections,
         footer=_("Confidential, HR only") + " · " + export.stamp(current_user.full_name))
     return export.pdf_response(f"kpis-{f.start.isoformat()}-{f.end.isoformat()}", doc)

@@ -195,6 +195,72 @@ def test_absence_rate_and_group_bradford_factor(db, create_department, hire):
     assert q1.figures["bradford"].value == pytest.approx(24 / 10)
 
 
+# --- learning and development shares ----------------------------------------------------------
+
+
+def _at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+
+
+def test_development_course_and_mentoring_shares_of_the_people_at_period_end(db, create_department, create_user,
+                                                                              hire):
+    from lms.courses.models import Course, Enrolment, EnrolmentSource
+    from plans.devplans.models import DevelopmentPlan, Goal
+    from plans.mentoring.models import Mentorship, MentorshipStatus
+
+    dept = create_department("Learning")
+    people = staff(hire, dept, 10)
+    course = Course(title="Excel", category="tools", duration_minutes=60)
+    db.session.add(course)
+    db.session.flush()
+    # 3 with an open goal at the end of Q1, 1 whose goal was completed in February (not active)
+    for s in people[:4]:
+        plan = DevelopmentPlan(user_id=s.user_id)
+        db.session.add(plan)
+        db.session.flush()
+        done = _at(date(2026, 2, 10)) if s is people[3] else None
+        db.session.add(Goal(plan_id=plan.id, position=1, title="Grow", created_at=_at(date(2025, 12, 1)),
+                            completed_at=done))
+    # 2 enrolled in Q1, 1 enrolled in Q2
+    for s, day in ((people[0], date(2026, 1, 20)), (people[1], date(2026, 3, 2)), (people[2], date(2026, 4, 2))):
+        db.session.add(Enrolment(course_id=course.id, user_id=s.user_id, source=EnrolmentSource.self,
+                                 enrolled_at=_at(day)))
+    # one mentee, mentored by someone outside the group
+    mentor = create_user(with_spell=False)
+    db.session.add(Mentorship(mentor_id=mentor.id, mentee_id=people[5].user_id, status=MentorshipStatus.active,
+                              started_on=date(2026, 2, 1)))
+    db.session.flush()
+    q1 = period(report(start=date(2026, 1, 1), end=date(2026, 3, 31)), "2026-Q1")
+    assert (q1.figures["devplan_share"].numerator, q1.figures["devplan_share"].denominator) == (3, 10)
+    assert q1.figures["course_participation"].value == pytest.approx(0.2)
+    assert q1.figures["mentoring_coverage"].value == pytest.approx(0.1)
+
+
+def test_onboarding_completion_by_day_90_of_the_period_hires(db, create_department, hire):
+    from lms.onboarding.models import Area, Cohort, OnboardingPlan, Owner, Phase, PlanTask
+
+    dept = create_department("Onboarding dept")
+    staff(hire, dept, 10)
+    cohort = Cohort(starts_on=date(2026, 1, 5))
+    db.session.add(cohort)
+    db.session.flush()
+    starters = staff(hire, dept, 10, hired=date(2026, 1, 5))
+    for i, s in enumerate(starters):
+        plan = OnboardingPlan(user_id=s.user_id, spell_id=s.id, cohort_id=cohort.id, starts_on=date(2026, 1, 5))
+        db.session.add(plan)
+        db.session.flush()
+        # a task due on day 30, done in time by 7 of 10; a day-120 task never counts
+        done = _at(date(2026, 2, 1)) if i < 7 else (_at(date(2026, 5, 1)) if i == 7 else None)
+        db.session.add(PlanTask(plan_id=plan.id, phase=Phase.day30, area=Area.professional, owner=Owner.new_hire,
+                                title="Meet the team", due_on=date(2026, 2, 4), completed_at=done))
+        db.session.add(PlanTask(plan_id=plan.id, phase=Phase.day90, area=Area.professional, owner=Owner.new_hire,
+                                title="Later", due_on=date(2026, 5, 5)))
+    db.session.flush()
+    q1 = period(report(start=date(2026, 1, 1), end=date(2026, 3, 31)), "2026-Q1")
+    fig = q1.figures["onboarding_day90"]
+    assert (fig.numerator, fig.denominator) == (7, 10)
+
+
 # --- thresholds and differencing ------------------------------------------------------------------
 
 
