@@ -353,6 +353,23 @@ def _match(df: pd.DataFrame, f: Filters, dept_ids: set | None, skip: str | None 
     return m
 
 
+def flat_shown(sizes: dict, k: float) -> set:
+    """`pulse.suppress` for a parent whose children are `sizes` (no grandchildren), in one pass:
+    children of at least k, and while the parent minus the shown children is 1..k-1, the smallest
+    shown child is hidden too. The parent (their sum) must itself reach k."""
+    total = sum(sizes.values())
+    if total < k:
+        return set()
+    shown = {g for g, n in sizes.items() if n >= k}
+    residual = total - sum(sizes[g] for g in shown)
+    order = sorted(shown, key=lambda g: (sizes[g], str(g)))
+    while 0 < residual < k and order:
+        g = order.pop(0)
+        shown.discard(g)
+        residual += sizes[g]
+    return shown
+
+
 def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept_ids: set | None,
                    weight: str | None = None) -> bool:
     """The chosen group has at least k (summed weight) and cannot be derived from shown siblings.
@@ -378,11 +395,66 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
         if dim == "department":
             shown = pulse.suppress(parent_of, {ROOT: 0, **direct}, k)
         else:
-            tree = {ROOT: None, **{v: ROOT for v in direct}, value: ROOT}
-            shown = pulse.suppress(tree, {ROOT: 0, **direct}, k)
+            shown = flat_shown(direct, k)
         if value not in shown:
             return False
     return True
+
+
+class _Group:
+    """The chosen group on every snapshot day: its headcounts, and its siblings' along each filter,
+    each computed once over the whole panel (one pass per filter, not one per period)."""
+
+    def __init__(self, panel: _Panel, f: Filters, dept_ids: set | None, parent_of: dict):
+        rows = panel.rows
+        n = len(panel.days)
+        self.panel, self.parent_of = panel, parent_of
+        self.mask = _match(rows, f, dept_ids).to_numpy(dtype=bool) if len(rows) else np.zeros(0, bool)
+        self.counts = np.bincount(rows["snap"].to_numpy(dtype=int)[self.mask], minlength=n) if len(rows) else \
+            np.zeros(n, int)
+        self.siblings: list[tuple[str, object, pd.DataFrame]] = []
+        for dim, col, value in _checks(f):
+            others = _match(rows, f, dept_ids, skip=dim)
+            table = rows[others].groupby(["snap", col]).size().unstack(fill_value=0) if len(rows) else \
+                pd.DataFrame()
+            self.siblings.append((dim, value, table.reindex(range(n), fill_value=0)))
+
+    def size(self, days: list[date]) -> int:
+        return int(sum(self.counts[self.panel.index[d]] for d in days))
+
+    def is_safe(self, days: list[date], k_per_day: float) -> bool:
+        """At least k on average over `days`, and not derivable from shown siblings (`pulse.suppress`)."""
+        k = k_per_day * len(days)
+        if self.size(days) < k:
+            return False
+        idx = [self.panel.index[d] for d in days]
+        for dim, value, table in self.siblings:
+            sizes = {key: int(v) for key, v in table.iloc[idx].sum().items() if v}
+            if dim == "department":
+                shown = pulse.suppress(self.parent_of, {ROOT: 0, **sizes}, k)
+            else:
+                shown = flat_shown(sizes, k)
+            if value not in shown:
+                return False
+        return True
+
+    def members(self, day: date) -> np.ndarray:
+        """Panel row positions of the group on `day`."""
+        snap = self.panel.rows["snap"].to_numpy(dtype=int)
+        return np.nonzero(self.mask & (snap == self.panel.index[day]))[0]
+
+
+def _checks(f: Filters) -> list[tuple[str, str, object]]:
+    out = []
+    if f.department_id is not None:
+        out.append(("department", "department_id", f.department_id))
+    if f.manager_id is not None:
+        out.append(("manager", "manager", f.manager_id))
+    if f.tenure_band is not None:
+        out.append(("band", "band", TENURE_BANDS.index(f.tenure_band)))
+    if f.location is not None:
+        out.append(("location", "location", f.location))
+    return out
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -414,21 +486,20 @@ def kpi_report(f: Filters, today: date | None = None) -> KpiReport:
     band_ok_leave = (leave_band == TENURE_BANDS.index(f.tenure_band)) if f.tenure_band else np.ones(len(gspells), bool)
     hires_ok = (f.tenure_band in (None, "<1"))
 
+    group = _Group(panel, f, dept_ids, parent_of)
     enps_by_period, enps_note = _enps(f, plist)
-    cross = _cross_module(f, plist, panel, spells, dept_ids, today)
+    cross = _cross_module(f, plist, group, spells, set(gspells["spell_id"].tolist()), today)
 
     out: list[PeriodKpis] = []
     for p in plist:
-        rows = panel.at(p.snapshots)
         n_snap = len(p.snapshots)
-        mine = rows[_match(rows, f, dept_ids)]
-        avg_hc = len(mine) / n_snap
-        countable = _group_is_safe(rows, f, MIN_COUNT * n_snap, parent_of, dept_ids)
-        rateable = countable and _group_is_safe(rows, f, MIN_RATE * n_snap, parent_of, dept_ids)
+        total = group.size(p.snapshots)
+        avg_hc = total / n_snap
+        countable = group.is_safe(p.snapshots, MIN_COUNT)
+        rateable = countable and group.is_safe(p.snapshots, MIN_RATE)
         pk = PeriodKpis(p, avg_hc, countable, rateable)
         figs = pk.figures
-        end_rows = panel.at([p.snapshots[-1]])
-        hc_end = int(_match(end_rows, f, dept_ids).sum())
+        hc_end = group.size([p.snapshots[-1]])
 
         s, e = np.datetime64(p.start, "D"), np.datetime64(min(p.end, today), "D")
         hired = (hire_np >= s) & (hire_np <= e) if hires_ok else np.zeros(len(gspells), bool)
@@ -445,7 +516,7 @@ def kpi_report(f: Filters, today: date | None = None) -> KpiReport:
                 figs[key] = _hidden("small_count")
         else:
             figs["headcount_end"] = Figure(value=hc_end, n=hc_end)
-            figs["avg_headcount"] = Figure(value=avg_hc, numerator=len(mine), denominator=n_snap, n=avg_hc)
+            figs["avg_headcount"] = Figure(value=avg_hc, numerator=total, denominator=n_snap, n=avg_hc)
             for key, v in counts.items():
                 figs[key] = Figure(value=v, n=avg_hc)
             if counts["leavers"] >= MIN_COUNT:
@@ -462,7 +533,7 @@ def kpi_report(f: Filters, today: date | None = None) -> KpiReport:
                 fig = Figure(value=(num.sum() / avg_hc) if avg_hc else None, numerator=int(num.sum()),
                              denominator=avg_hc, n=avg_hc)
                 if f.granularity == "year":
-                    fig.value = _compounded(p, panel, f, dept_ids, gspells, num, today)
+                    fig.value = _compounded(p, group, gspells, num, today)
                     fig.note = "compounded"
                 figs[key] = fig
             if rateable and counts["voluntary_leavers"]:
@@ -486,16 +557,14 @@ def kpi_report(f: Filters, today: date | None = None) -> KpiReport:
     return KpiReport(f, out, cohorts, departments, cohort_g, today, is_hidden=hidden, enps_note=enps_note)
 
 
-def _compounded(p: Period, panel: _Panel, f: Filters, dept_ids, gspells: pd.DataFrame, event: np.ndarray,
-                today: date) -> float:
+def _compounded(p: Period, group: _Group, gspells: pd.DataFrame, event: np.ndarray, today: date) -> float:
     """1 − Π(1 − mₖ) over the months of a year, mₖ = events in month k / (start + end headcount) / 2."""
     end_np = gspells["end"].values.astype("datetime64[D]")
     survive = 1.0
     for m_end in p.month_ends:
         m_start = m_end.replace(day=1)
         prev = min(m_start - timedelta(days=1), today)
-        rows = panel.at([prev, m_end])
-        hc = _match(rows, f, dept_ids).sum() / 2
+        hc = group.size([prev, m_end]) / 2
         in_month = event & (end_np >= np.datetime64(m_start, "D")) & (end_np <= np.datetime64(m_end, "D"))
         if hc > 0:
             survive *= 1 - min(1.0, in_month.sum() / hc)
@@ -580,18 +649,25 @@ def _by_department(f: Filters, plist: list[Period], panel: _Panel, spells: pd.Da
     direct = rows.groupby("department_id").size().to_dict()
     countable = pulse.suppress(parent_of, {ROOT: 0, **direct}, MIN_COUNT * n_snap)
     rateable = pulse.suppress(parent_of, {ROOT: 0, **direct}, MIN_RATE * n_snap) & countable
-    # the other filters' sibling checks, per department (a department × band cell is a group too)
+    # the other filters' sibling checks, per department (a department × band cell is a group too):
+    # one table of department × value per filter, summed over each department's subtree
     if others.is_grouped:
         all_rows = panel.at(snaps)
-        for dept in list(countable):
-            sel = Filters(f.start, f.end, f.granularity, None if dept == ROOT else dept, f.manager_id,
-                          f.tenure_band, f.location)
-            ids = None if dept == ROOT else _subtree(dept, children)
-            if not _group_is_safe(all_rows, sel, MIN_COUNT * n_snap, parent_of, ids):
-                countable.discard(dept)
-                rateable.discard(dept)
-            elif dept in rateable and not _group_is_safe(all_rows, sel, MIN_RATE * n_snap, parent_of, ids):
-                rateable.discard(dept)
+        checks = [(dim, col, value) for dim, col, value in (
+            ("manager", "manager", f.manager_id),
+            ("band", "band", TENURE_BANDS.index(f.tenure_band) if f.tenure_band else None),
+            ("location", "location", f.location)) if value is not None]
+        for dim, col, value in checks:
+            sub = all_rows[_match(all_rows, others, None, skip=dim)]
+            table = sub.groupby(["department_id", col]).size().unstack(fill_value=0)
+            for dept in list(countable):
+                ids = table.index if dept == ROOT else table.index.intersection(list(_subtree(dept, children)))
+                sizes = table.loc[ids].sum().to_dict() if len(ids) else {}
+                if value not in flat_shown(sizes, MIN_COUNT * n_snap):
+                    countable.discard(dept)
+                    rateable.discard(dept)
+                elif value not in flat_shown(sizes, MIN_RATE * n_snap):
+                    rateable.discard(dept)
     s, e = np.datetime64(plist[0].start, "D"), np.datetime64(min(plist[-1].end, today), "D")
     left = spells[(spells["end"] >= s) & (spells["end"] <= e)].copy()
     if len(left):
@@ -685,8 +761,8 @@ def _users_by_period(q_rows, plist: list[Period]) -> dict[int, set[int]]:
     return out
 
 
-def _cross_module(f: Filters, plist: list[Period], panel: _Panel, spells: pd.DataFrame, dept_ids, today: date
-                  ) -> dict[str, dict[str, Figure]]:
+def _cross_module(f: Filters, plist: list[Period], group: _Group, spells: pd.DataFrame, in_group: set[int],
+                  today: date) -> dict[str, dict[str, Figure]]:
     """Absence, development plans, onboarding by day 90, course participation and mentoring coverage,
     per period, for the people in the group at the period's end (new hires for onboarding)."""
     if not plist:
@@ -760,11 +836,8 @@ def _cross_module(f: Filters, plist: list[Period], panel: _Panel, spells: pd.Dat
                Absence.start_date <= plist[-1].end)).all(), columns=["user_id", "start", "end"])
 
     out: dict[str, dict[str, Figure]] = {}
-    gsp = spells.set_index("spell_id")
     for i, p in enumerate(plist):
-        end_rows = panel.at([p.snapshots[-1]])
-        mine = end_rows[_match(end_rows, f, dept_ids)]
-        people_spells = spells.iloc[mine["spell"].values]
+        people_spells = spells.iloc[group.panel.rows["spell"].to_numpy()[group.members(p.snapshots[-1])]]
         users = set(people_spells["user_id"].tolist())
         n = len(users)
         figs: dict[str, Figure] = {}
@@ -777,8 +850,7 @@ def _cross_module(f: Filters, plist: list[Period], panel: _Panel, spells: pd.Dat
         # onboarding: hires of the period in the group (band <1 by definition)
         if f.tenure_band in (None, "<1"):
             ok = [done for sid, (starts, done) in onboarding.items()
-                  if p.start <= starts <= p.end and starts + timedelta(days=90) <= today and sid in gsp.index
-                  and _spell_in_group(gsp.loc[sid], f, dept_ids)]
+                  if p.start <= starts <= p.end and starts + timedelta(days=90) <= today and sid in in_group]
             if len(ok) >= MIN_RATE:
                 figs["onboarding_day90"] = Figure(value=sum(ok) / len(ok), numerator=sum(ok), denominator=len(ok),
                                                   n=len(ok))
@@ -807,12 +879,6 @@ def _onboarding_done(plist: list[Period], day90) -> dict[int, int]:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
-def _spell_in_group(row, f: Filters, dept_ids) -> bool:
-    return ((dept_ids is None or row["department_id"] in dept_ids)
-            and (f.manager_id is None or row["manager"] == f.manager_id)
-            and (f.location is None or row["location"] == f.location))
 
 
 def working_days(start: np.ndarray, end: np.ndarray) -> np.ndarray:
