@@ -98,3 +98,46 @@ class DismissAlertForm(BaseForm):
 
     reason = StringField(_l("Reason for dismissing"), validators=[DataRequired(), Length(max=500)])
     submit = SubmitField(_l("Dismiss"))
+
+# --- KPIs (appended for issue 7 part 4) -----------------------------------------------------------
+
+
+def _int_or_none(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class KpiFilterForm(BaseForm):
+    """The KPI page's filters, read from the query string (GET changes nothing, so no CSRF token)."""
+
+    class Meta(BaseForm.Meta):
+        csrf = False
+
+    granularity = SelectField(_l("Period"), default="quarter", choices=as_choices([
+        ("month", _l("Month")), ("quarter", _l("Quarter")), ("year", _l("Year"))]))
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    department_id = SelectField(_l("Department (with its sub-departments)"), coerce=_int_or_none, choices=[],
+                                validators=[Optional()])
+    manager_id = SelectField(_l("Manager (direct reports)"), coerce=_int_or_none, choices=[], validators=[Optional()])
+    tenure_band = SelectField(_l("Tenure"), choices=[], validators=[Optional()])
+    location = SelectField(_l("Location"), choices=[], validators=[Optional()])
+
+    def validate_start(self, field) -> None:
+        from wtforms.validators import ValidationError as FieldError
+
+        if field.data and not 1900 <= field.data.year <= 2999:
+            raise FieldError(_l("Choose a date between 1900 and 2999."))
+
+    def validate_end(self, field) -> None:
+        from wtforms.validators import ValidationError as FieldError
+
+        if field.data and not 1900 <= field.data.year <= 2999:
+            raise FieldError(_l("Choose a date between 1900 and 2999."))
+        if self.start.data and field.data:
+            if field.data < self.start.data:
+                raise FieldError(_l("The end date is before the start date."))
+            months = (field.data.year - self.start.data.year) * 12 + field.data.month - self.start.data.month + 1
+            if months > 120:
+                raise FieldError(_l("Choose at most ten years."))

@@ -57,3 +57,8 @@ def can_view_retention_analytics(user: User) -> bool:
 def can_manage_retention_actions(user: User) -> bool:
     """The alert centre, recording actions for people or teams and following them up: HR only."""
     return user.is_authenticated and user.has_role(Role.hr)
+
+
+def can_view_kpis(user: User) -> bool:
+    """The KPI pages and their exports (group figures, thresholded): HR only."""
+    return user.is_authenticated and user.has_role(Role.hr)

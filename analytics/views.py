@@ -376,3 +376,4 @@ from . import exit_views  # noqa: E402,F401
 from . import risk_views  # noqa: E402,F401
 from . import retention_views  # noqa: E402,F401
 from . import action_views  # noqa: E402,F401
+from . import kpi_views  # noqa: E402,F401
