@@ -335,21 +335,18 @@ def simulate_history(today: date, rng: random.Random, years: int = 2, leavers: i
         life = Life(user=None, stints=[stint], mean=mean, first=first, last=last)
         new_lives.append(life)
         made += 1
-    # A few regretted voluntary leavers came back (boomerangs): a new open spell after a while.
-    returners = [l for l in new_lives if l.stints[0].end_type is EndType.voluntary and l.stints[0].end >= cal.start
-                 and l.stints[0].end <= today - timedelta(days=200)]
+    # A few leavers are boomerangs who left once before, came back and left again. (Boomerangs
+    # who stayed come from lms.demo: people made here after the other modules' demos must not
+    # be current staff, or those modules' data would miss them.)
+    returners = [l for l in new_lives if l.stints[0].end is not None and l.stints[0].end >= cal.start
+                 and l.stints[0].end_type is EndType.voluntary]
     for life in rng.sample(returners, min(boomerangs, len(returners))):
-        gone = life.stints[0]
-        gone.regretted = True
-        back = gone.end + timedelta(days=rng.randint(120, max(121, min(420, (today - gone.end).days - 45))))
-        again = Stint(hire=back, end=None, end_type=None, department=gone.department, title=gone.title,
-                      manager_id=gone.manager_id, weak=gone.weak)
-        life.mean += 0.5  # they came back for a reason
-        for _attempt in range(60):
-            if _walk(rng, cal, again, life.mean, _mood(again.department), may_quit=True, may_be_dismissed=True) is None:
-                break
-        again.onboarded = True
-        life.stints.append(again)
+        again = life.stints[0]
+        end = min(again.hire - timedelta(days=rng.randint(120, 500)), cal.start - timedelta(days=rng.randint(10, 200)))
+        before = Stint(hire=end - timedelta(days=rng.randint(300, 1000)), end=end, end_type=EndType.voluntary,
+                       department=again.department, title=again.title, manager_id=again.manager_id,
+                       weak=again.weak, regretted=True)
+        life.stints.insert(0, before)
 
     _create_people(new_lives, depts, today)
     lives.extend(new_lives)
