@@ -18,3 +18,27 @@ def can_manage_surveys(user: User) -> bool:
 def can_open_analytics(user: User) -> bool:
     """The Analytics entry in the navigation."""
     return can_import_hr_data(user) or can_manage_surveys(user)
+
+
+def can_read_exit_interviews(user: User) -> bool:
+    """Exit questionnaire answers, HR's interview notes and reason patterns: HR only, never the manager."""
+    return user.is_authenticated and user.has_role(Role.hr)
+
+
+def can_manage_alumni(user: User) -> bool:
+    """The alumni list, rehire eligibility and invitations back: HR only."""
+    return user.is_authenticated and user.has_role(Role.hr)
+
+
+def can_flag_regretted(user: User, spell) -> bool:
+    """HR, or the leaver's manager on that spell, may flag (or unflag) an ended spell as a regretted leaving."""
+    if not user.is_authenticated or spell.end_date is None:
+        return False
+    if user.has_role(Role.hr):
+        return True
+    return user.has_role(Role.manager) and spell.manager_id == user.id
+
+
+def can_view_former_reports(user: User) -> bool:
+    """A manager's list of their reports who left (names and dates only, to flag regretted leavers)."""
+    return user.is_authenticated and user.has_role(Role.manager)

@@ -67,3 +67,57 @@ BEAT_SCHEDULE = {
     "analytics-open-pulse-rounds": {"task": "analytics.open_pulse_rounds", "schedule": crontab(hour=6, minute=30)},
     "analytics-pulse-reminders": {"task": "analytics.send_pulse_reminders", "schedule": crontab(hour=9, minute=0)},
 }
+
+
+# --- exit interviews and alumni (analytics/exits.py) ---------------------------------------------
+
+from . import exits  # noqa: E402
+
+
+@shared_task(name="analytics.invite_leavers", ignore_result=True)
+def invite_leavers() -> int:
+    """Create exit interviews for newly ended spells and ask for their e-mails; a second run invites nobody twice."""
+    from datetime import date
+
+    created = exits.invite_new_leavers(date.today())
+    db.session.commit()
+    return created
+
+
+@shared_task(name="analytics.send_exit_invitation", ignore_result=True)
+def send_exit_invitation(interview_id: int) -> bool:
+    """E-mail one leaver the questionnaire link, once (the row is claimed before the e-mail goes out)."""
+    sent = exits.send_invitation(interview_id)
+    db.session.commit()
+    return sent
+
+
+@shared_task(name="analytics.send_exit_reminders", ignore_result=True)
+def send_exit_reminders() -> int:
+    """One reminder to leavers who have not answered after 7 days."""
+    sent = exits.send_reminders()
+    db.session.commit()
+    return sent
+
+
+@shared_task(name="analytics.send_alumni_invitation", ignore_result=True)
+def send_alumni_invitation(member_id: int, day: str, message: str = "") -> bool:
+    """E-mail one eligible alumnus an invitation back, at most once a day."""
+    sent = exits.send_alumni_invitation(member_id, day, message)
+    db.session.commit()
+    return sent
+
+
+@shared_task(name="analytics.exit_reason_alerts", ignore_result=True)
+def exit_reason_alerts() -> int:
+    """Alert HR when a reason repeats among a department's last leavers; a second run adds nothing."""
+    created = exits.repeated_reason_alerts()
+    db.session.commit()
+    return len(created)
+
+
+BEAT_SCHEDULE.update({
+    "analytics-invite-leavers": {"task": "analytics.invite_leavers", "schedule": crontab(minute=15)},
+    "analytics-exit-reminders": {"task": "analytics.send_exit_reminders", "schedule": crontab(hour=9, minute=10)},
+    "analytics-exit-reason-alerts": {"task": "analytics.exit_reason_alerts", "schedule": crontab(hour=6, minute=40)},
+})

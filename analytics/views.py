@@ -372,3 +372,4 @@ def _dashboard(user, today) -> dict | None:
 
 
 register_panel("pulse", "analytics/pulse/_dashboard.html", _dashboard, order=60)
+from . import exit_views  # noqa: E402,F401
