@@ -303,7 +303,7 @@ def simulate_history(today: date, rng: random.Random, years: int = 2, leavers: i
     pre_window = max(1, round(n_leavers * 0.1)) if n_leavers >= 5 else 0
     boomerangs = max(1, round(n_leavers * 0.06)) if n_leavers >= 4 else 0
     repeated_dept, _reason = REPEATED_REASON
-    reserve = min(7, n_leavers // 5) if repeated_dept in staff else 0
+    reserve = min(7, n_leavers // 6) if repeated_dept in staff else 0
     from lms.demo import FIRST_NAMES, LAST_NAMES
 
     made = 0
@@ -327,8 +327,9 @@ def simulate_history(today: date, rng: random.Random, years: int = 2, leavers: i
         stint = Stint(hire=hire, end=None, end_type=None, department=dept, title=title,
                       manager_id=heads.get(dept), weak=weak)
         exit_ = _walk(rng, cal, stint, mean, _mood(dept), may_quit=True, may_be_dismissed=True)
-        if exit_ is None or (made < reserve and exit_[1] is not EndType.voluntary):
-            continue
+        if exit_ is None or (made < reserve and (exit_[1] is not EndType.voluntary
+                                                 or exit_[0] < today - timedelta(days=330))):
+            continue  # the department's repeated-reason story needs voluntary leavers of the last year
         stint.end, stint.end_type = exit_
         voluntary = stint.end_type is EndType.voluntary
         stint.regretted = voluntary and rng.random() < (0.4 if mean > 0 else 0.2)
@@ -361,6 +362,9 @@ def simulate_history(today: date, rng: random.Random, years: int = 2, leavers: i
     counts["absences"] = _absences(rng, cal, lives)
     counts["exit_interviews"], counts["alumni"] = _exit_interviews(rng, cal, lives)
     db.session.flush()
+    from .exits import repeated_reason_alerts
+
+    counts["alerts"] = len(repeated_reason_alerts(today))
     _refresh_engagement()
     return counts
 
@@ -778,22 +782,24 @@ VALUED = ["My colleagues.", "The learning offers.", "Flexible hours.", "The cust
 
 
 def _exit_interviews(rng: random.Random, cal: _Calendar, lives: list[Life]) -> tuple[int, int]:
-    """Exit questionnaires for voluntary leavers of the window (about 70 % answered), with coded
-    reasons that follow their causes, and alumni opt-ins."""
+    """Exit questionnaires for the window's leavers, as `exits.invite_new_leavers` would have sent
+    them (voluntary ones about 70 % answered, with coded reasons that follow their causes), and
+    alumni opt-ins. Every one is marked sent, so the invitation task has nothing left to mail."""
     leavers = sorted(
         ((stint.end, life, stint) for life in lives for stint in life.stints
-         if stint.end_type is EndType.voluntary and stint.end is not None and cal.start <= stint.end < cal.today),
+         if stint.end is not None and cal.start <= stint.end < cal.today),
         key=lambda x: (x[0], x[1].user.id),
     )
     repeated_dept, repeated = REPEATED_REASON
-    in_dept = [x for x in leavers if x[2].department == repeated_dept]
+    in_dept = [x for x in leavers if x[2].department == repeated_dept and x[2].end_type is EndType.voluntary]
     last_seven = {id(x[2]) for x in in_dept[-7:]}
     citing = set(rng.sample(sorted(last_seven), min(5, len(last_seven)))) if len(last_seven) >= 5 else last_seven
     interviews = alumni = 0
     members = set(db.session.execute(select(AlumniMember.user_id)).scalars())
     for end, life, stint in leavers:
         sent = datetime.combine(end - timedelta(days=rng.randint(0, 10)), time(9), tzinfo=timezone.utc)
-        answered = id(stint) in last_seven or rng.random() < 0.7
+        voluntary = stint.end_type is EndType.voluntary
+        answered = id(stint) in last_seven or rng.random() < (0.7 if voluntary else 0.3)
         interview = ExitInterview(
             spell_id=stint.spell.id, user_id=life.user.id, sent_at=sent,
             token_hash=hashlib.sha256(rng.getrandbits(256).to_bytes(32, "big")).hexdigest(),
@@ -814,6 +820,8 @@ def _exit_interviews(rng: random.Random, cal: _Calendar, lives: list[Life]) -> t
                 reasons.discard(repeated)
                 if id(stint) in citing:
                     reasons.add(repeated)
+            if not voluntary:
+                reasons = {rng.choice((ExitReason.other, ExitReason.personal, ExitReason.workload))}
             if not reasons:
                 reasons.add(rng.choice((ExitReason.opportunity, ExitReason.other, ExitReason.personal)))
             interview.submitted_at = sent + timedelta(days=rng.randint(1, 12), hours=rng.randint(0, 8))
@@ -826,7 +834,7 @@ def _exit_interviews(rng: random.Random, cal: _Calendar, lives: list[Life]) -> t
             interview.reasons = [ExitInterviewReason(reason=r) for r in sorted(reasons, key=lambda r: r.value)]
         db.session.add(interview)
         interviews += 1
-        if rng.random() < (0.7 if stint.regretted else 0.3) and life.user.id not in members:
+        if voluntary and rng.random() < (0.7 if stint.regretted else 0.3) and life.user.id not in members:
             members.add(life.user.id)
             local = life.user.email.split("@")[0]
             db.session.add(AlumniMember(
