@@ -28,8 +28,9 @@ def _snapshot(db):
         db.session.execute(select(User.email, EmploymentSpell.hire_date, EmploymentSpell.end_date,
                                   EmploymentSpell.end_type).join(EmploymentSpell, EmploymentSpell.user_id == User.id).order_by(User.email,
                                                                                          EmploymentSpell.hire_date)).all(),
-        db.session.execute(select(Statement.id, Statement.user_id, Statement.verb_id, Statement.timestamp)
-                           .order_by(Statement.seq)).all(),
+        # (no database ids: PostgreSQL does not roll its sequences back)
+        db.session.execute(select(Statement.id, User.email, Statement.verb_id, Statement.timestamp)
+                           .join(User, User.id == Statement.user_id).order_by(Statement.seq)).all(),
         db.session.execute(select(func.count()).select_from(ExitInterview)).scalar_one(),
         db.session.execute(select(func.sum(PulseAnswer.value))).scalar_one(),
     )
@@ -192,7 +193,7 @@ def test_past_pulse_rounds_are_sealed_anonymous_and_lower_under_weak_managers(de
     ).all()
     weak = [(avg, n) for name, avg, n in scores if name in WEAK_MANAGER_DEPARTMENTS]
     other = [(avg, n) for name, avg, n in scores if name not in WEAK_MANAGER_DEPARTMENTS]
-    mean = lambda rows: sum(a * n for a, n in rows) / sum(n for _a, n in rows)
+    mean = lambda rows: sum(float(a) * n for a, n in rows) / sum(n for _a, n in rows)
     assert weak and other and mean(weak) < mean(other) - 0.8
 
 
