@@ -848,8 +848,9 @@ def _exit_interviews(rng: random.Random, cal: _Calendar, lives: list[Life]) -> t
 
 def _refresh_engagement() -> None:
     """Rebuild the weekly engagement table from the whole LRS, when that module is present."""
-    try:
-        from . import engagement
-    except ImportError:  # the engagement module is merged separately
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("analytics.engagement") is None:  # merged separately
         return
-    engagement.refresh(full=True)
+    importlib.import_module("analytics.engagement").refresh(full=True)
