@@ -654,3 +654,25 @@ class RetentionAction(db.Model):
 
     def __repr__(self) -> str:
         return f"<RetentionAction {self.id} {self.kind.value}>"
+
+
+class AnalyticsResult(db.Model):
+    """A stored result of a heavy group-level analysis (e.g. the retention curves and Cox model),
+    computed by the nightly task so the HR page reads it instead of fitting models per request.
+
+    `fingerprint` summarises the data it was computed from; a page shows a stored result whose
+    fingerprint no longer matches with a note that the data changed since.
+    """
+
+    __tablename__ = "analytics_results"
+
+    #: which analysis, e.g. "retention"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the result, with dates, tuples and non-finite numbers tagged (see `analytics.results`)
+    data: Mapped[dict] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<AnalyticsResult {self.key} {self.as_of}>"

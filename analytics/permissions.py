@@ -42,3 +42,23 @@ def can_flag_regretted(user: User, spell) -> bool:
 def can_view_former_reports(user: User) -> bool:
     """A manager's list of their reports who left (names and dates only, to flag regretted leavers)."""
     return user.is_authenticated and user.has_role(Role.manager)
+
+
+def can_view_risk_scores(user: User) -> bool:
+    """Individual early-warning scores, their factors and feedback: HR only (managers never; every view is audited)."""
+    return user.is_authenticated and user.has_role(Role.hr)
+
+
+def can_view_retention_analytics(user: User) -> bool:
+    """Retention curves and the engagement–exit models (group figures from HR data): HR only."""
+    return user.is_authenticated and user.has_role(Role.hr)
+
+
+def can_manage_retention_actions(user: User) -> bool:
+    """The alert centre, recording actions for people or teams and following them up: HR only."""
+    return user.is_authenticated and user.has_role(Role.hr)
+
+
+def can_view_kpis(user: User) -> bool:
+    """The KPI pages and their exports (group figures, thresholded): HR only."""
+    return user.is_authenticated and user.has_role(Role.hr)

@@ -108,16 +108,70 @@ def send_alumni_invitation(member_id: int, day: str, message: str = "") -> bool:
     return sent
 
 
-@shared_task(name="analytics.exit_reason_alerts", ignore_result=True)
-def exit_reason_alerts() -> int:
-    """Alert HR when a reason repeats among a department's last leavers; a second run adds nothing."""
-    created = exits.repeated_reason_alerts()
-    db.session.commit()
-    return len(created)
-
-
 BEAT_SCHEDULE.update({
     "analytics-invite-leavers": {"task": "analytics.invite_leavers", "schedule": crontab(minute=15)},
     "analytics-exit-reminders": {"task": "analytics.send_exit_reminders", "schedule": crontab(hour=9, minute=10)},
-    "analytics-exit-reason-alerts": {"task": "analytics.exit_reason_alerts", "schedule": crontab(hour=6, minute=40)},
 })
+
+
+@shared_task(name="analytics.score_risk", ignore_result=True)
+def score_risk(as_of: str | None = None, horizon_days: int = 90) -> str:
+    """Validate, gate and score the early-warning model for a day (default today); a rerun replaces that day's run."""
+    from datetime import date
+
+    from . import risk
+
+    run = risk.score(date.fromisoformat(as_of) if as_of else date.today(), horizon_days)
+    db.session.commit()
+    return run.status.value
+
+
+@shared_task(name="analytics.refresh_engagement", ignore_result=True)
+def refresh_engagement(full: bool = False) -> int:
+    """Rebuild the recent weeks of `engagement_weeks` from the LRS (every week with `full`); a delete
+    and re-insert of the same weeks, so a second run writes the same rows."""
+    from . import engagement
+
+    written = engagement.refresh(full=full)
+    db.session.commit()
+    return written
+
+
+# --- retention alerts (analytics/alerts.py) ------------------------------------------------------
+
+
+@shared_task(name="analytics.raise_alerts", ignore_result=True)
+def raise_alerts() -> int:
+    """Raise the night's retention alerts; their unique key makes a second run create nothing."""
+    from . import alerts
+
+    created = alerts.raise_alerts()
+    db.session.commit()
+    return created
+
+
+@shared_task(name="analytics.nightly", ignore_result=True)
+def nightly(as_of: str | None = None) -> dict:
+    """The night's retention work, in order, each step committed on its own: rebuild the recent weeks
+    of engagement from the LRS, validate and score the early-warning model on them, raise the alerts
+    (high-risk alerts read the new run), and store the retention curves and Cox model for the page. Every step is idempotent, so a rerun (or a redelivered
+    message) changes nothing; the engagement rebuild holds an advisory lock on PostgreSQL, so two
+    overlapping runs queue instead of colliding."""
+    from datetime import date
+
+    from . import actions, alerts, engagement, risk, survival
+
+    day = date.fromisoformat(as_of) if as_of else date.today()
+    weeks = engagement.refresh(until=day)
+    db.session.commit()
+    run = risk.score(day)
+    db.session.commit()
+    created = alerts.raise_alerts(day)
+    db.session.commit()
+    survival.precompute(day)  # the retention page's curves and Cox model, read by HR tomorrow
+    actions.precompute_report(day)  # follow-up of every action against its comparison group
+    db.session.commit()
+    return {"engagement_weeks": weeks, "risk": run.status.value, "alerts": created}
+
+
+BEAT_SCHEDULE["analytics-nightly"] = {"task": "analytics.nightly", "schedule": crontab(hour=2, minute=10)}

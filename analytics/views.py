@@ -373,3 +373,7 @@ def _dashboard(user, today) -> dict | None:
 
 register_panel("pulse", "analytics/pulse/_dashboard.html", _dashboard, order=60)
 from . import exit_views  # noqa: E402,F401
+from . import risk_views  # noqa: E402,F401
+from . import retention_views  # noqa: E402,F401
+from . import action_views  # noqa: E402,F401
+from . import kpi_views  # noqa: E402,F401

@@ -180,6 +180,9 @@ def register_cli(app: Flask) -> None:
     from analytics.cli import hris_cli
 
     app.cli.add_command(hris_cli)
+    from analytics.cli import analytics_cli
+
+    app.cli.add_command(analytics_cli)
 
 
 def _wants_json() -> bool:
