@@ -73,7 +73,7 @@ B_ENPS = 0.35                                  # per unit of the department's mo
 B_EARLY_TENURE = 0.4                           # 3-24 months of tenure
 INVOLUNTARY_LOGIT = -5.4                       # ~0.45 % a month
 NOTICE_MONTHS = (3, 4, 5, 6)                   # decision to exit
-STRONG_DROP_SHARE = 0.7                        # leavers whose engagement visibly drops before exit
+STRONG_DROP_SHARE = 0.8                        # leavers whose engagement visibly drops before exit
 
 
 def leaver_count(employees: int) -> int:
@@ -199,7 +199,7 @@ def _walk(rng: random.Random, cal: _Calendar, stint: Stint, mean: float, mood: f
                 stint.decided, exit_month = i, i + rng.choice(NOTICE_MONTHS)
         drop = 0.0
         if stint.decided is not None:
-            drop = min(1.5, 0.5 + 0.3 * (i - stint.decided)) * (1.0 if strong else 0.2)
+            drop = min(1.6, 0.6 + 0.3 * (i - stint.decided)) * (1.0 if strong else 0.2)
         stint.levels[i] = level - drop
         if forced_exit is not None:
             if i == cal.index(forced_exit):
