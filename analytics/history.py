@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from lms.extensions import db
 from lms.people.models import Department, EmploymentSpell, EndType, Role, User
@@ -52,7 +52,6 @@ from .models import (
     PulseAnswer,
     PulseInvitation,
     PulseResponse,
-    PulseRound,
     PulseSurvey,
     QuestionKind,
     RehireEligibility,
