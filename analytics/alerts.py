@@ -477,7 +477,8 @@ def describe(alert: RetentionAlert) -> str:
     if alert.kind is AlertKind.absence_spike:
         return _("Sick absence in %(dept)s was %(rate)s%% of working days in %(month)s, against %(past)s%% on "
                  "average over the %(months)d months before (average headcount %(heads)d).",
-                 dept=name, rate=format_decimal(float(d.get("rate_pct", 0)), "#,##0.0"), month=d.get("month", alert.period),
+                 dept=name, rate=format_decimal(float(d.get("rate_pct", 0)), "#,##0.0"),
+                 month=d.get("month", alert.period),
                  past=format_decimal(float(d.get("trailing_rate_pct", 0)), "#,##0.0"),
                  months=int(d.get("trailing_months", 6)),
                  heads=round(d.get("headcount", 0)))

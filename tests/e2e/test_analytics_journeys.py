@@ -69,7 +69,8 @@ def analytics_server(tmp_path_factory):
         person("ole.olsen@nordhavn.example", "Ole", "Olsen", manager=boss, ended=TODAY - timedelta(days=120))
         person("pia.poulsen@nordhavn.example", "Pia", "Poulsen", manager=boss, ended=TODAY - timedelta(days=250))
         # the leaver of journey 1: her last day was five days ago
-        person(LEAVER, "Astrid", "Lund", manager=boss, hired=TODAY - timedelta(days=1100), ended=TODAY - timedelta(days=5))
+        person(LEAVER, "Astrid", "Lund", manager=boss, hired=TODAY - timedelta(days=1100),
+               ended=TODAY - timedelta(days=5))
         db.session.commit()
         db.session.remove()
     with serve(app) as base_url:
