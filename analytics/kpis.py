@@ -33,7 +33,7 @@ group would otherwise be the difference. The breakdown by department uses the sa
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
@@ -371,11 +371,12 @@ def flat_shown(sizes: dict, k: float) -> set:
 
 
 def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept_ids: set | None,
-                   weight: str | None = None) -> bool:
+                   weight: str | None = None, implied: bool = True) -> bool:
     """The chosen group has at least k (summed weight) and cannot be derived from shown siblings.
 
     For each filter that is set, the group's siblings along that filter (the other filters fixed)
-    go through `pulse.suppress`; the group must survive every one.
+    go through `pulse.suppress`; the group must survive every one, and so must the same people
+    chosen by other filters (`_implied_filters`).
     """
     w = df[weight] if weight else pd.Series(1, index=df.index)
     if w[_match(df, f, dept_ids)].sum() < k:
@@ -398,7 +399,46 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
             shown = flat_shown(direct, k)
         if value not in shown:
             return False
+    if not implied:
+        return True
+    children = _children(parent_of)
+    for g in _implied_filters(f, df[_match(df, f, dept_ids)], parent_of):
+        g_ids = _subtree(g.department_id, children) if g.department_id is not None else None
+        if not _group_is_safe(df, g, k, parent_of, g_ids, weight, implied=False):
+            return False
     return True
+
+
+def _implied_filters(f: Filters, members: pd.DataFrame, parent_of: dict) -> list[Filters]:
+    """Other choices of filters that select exactly the group's `members`: each filter that is not set
+    and whose value all of them share (their manager, band or location, and every department that
+    contains them all). Each is a group HR can ask for with other siblings, so the group must be
+    safe as that group too: a manager's team of 10 in a department of 12 is the department minus 2."""
+    if members.empty:
+        return []
+    out = []
+    if f.manager_id is None:
+        values = members["manager"].unique()
+        if len(values) == 1 and values[0] != NO_MANAGER:
+            out.append(replace(f, manager_id=int(values[0])))
+    if f.tenure_band is None and "band" in members:
+        values = members["band"].unique()
+        if len(values) == 1:
+            out.append(replace(f, tenure_band=TENURE_BANDS[int(values[0])]))
+    if f.location is None:
+        values = members["location"].unique()
+        if len(values) == 1 and values[0] != "":
+            out.append(replace(f, location=str(values[0])))
+    if f.department_id is None:
+        common = None
+        for dept in members["department_id"].unique():
+            chain, node = set(), dept
+            while node is not None and node != ROOT and node not in chain:
+                chain.add(node)
+                node = parent_of.get(node)
+            common = chain if common is None else common & chain
+        out.extend(replace(f, department_id=int(d)) for d in sorted(common or ()))
+    return out
 
 
 class _Group:
@@ -408,7 +448,8 @@ class _Group:
     def __init__(self, panel: _Panel, f: Filters, dept_ids: set | None, parent_of: dict):
         rows = panel.rows
         n = len(panel.days)
-        self.panel, self.parent_of = panel, parent_of
+        self.panel, self.parent_of, self.filters = panel, parent_of, f
+        self._implied: dict[Filters, _Group] = {}
         self.mask = _match(rows, f, dept_ids).to_numpy(dtype=bool) if len(rows) else np.zeros(0, bool)
         self.counts = np.bincount(rows["snap"].to_numpy(dtype=int)[self.mask], minlength=n) if len(rows) else \
             np.zeros(n, int)
@@ -423,7 +464,23 @@ class _Group:
         return int(sum(self.counts[self.panel.index[d]] for d in days))
 
     def is_safe(self, days: list[date], k_per_day: float) -> bool:
-        """At least k on average over `days`, and not derivable from shown siblings (`pulse.suppress`)."""
+        """At least k on average over `days`, and not derivable from shown siblings (`pulse.suppress`),
+        also when the same people are chosen by other filters (`_implied_filters`)."""
+        if not self._is_safe(days, k_per_day):
+            return False
+        idx = [self.panel.index[d] for d in days]
+        rows = self.panel.rows
+        members = rows[self.mask & rows["snap"].isin(idx).to_numpy(dtype=bool)] if len(rows) else rows
+        for g in _implied_filters(self.filters, members, self.parent_of):
+            if g not in self._implied:
+                g_ids = (_subtree(g.department_id, _children(self.parent_of)) if g.department_id is not None
+                         else None)
+                self._implied[g] = _Group(self.panel, g, g_ids, self.parent_of)
+            if not self._implied[g]._is_safe(days, k_per_day):
+                return False
+        return True
+
+    def _is_safe(self, days: list[date], k_per_day: float) -> bool:
         k = k_per_day * len(days)
         if self.size(days) < k:
             return False
@@ -542,8 +599,11 @@ def kpi_report(f: Filters, today: date | None = None) -> KpiReport:
                                                  denominator=counts["voluntary_leavers"], n=avg_hc)
             else:
                 figs["regretted_share"] = _hidden("small_rate" if not rateable else "no_data")
+            # shares and absence are of the people at the period's end, who may be fewer than the average
+            end_rateable = rateable and group.is_safe([p.snapshots[-1]], MIN_RATE)
             for key, fig in cross.get(p.label, {}).items():
-                figs[key] = fig if rateable or fig.hidden else _hidden("small_rate")
+                ok = end_rateable or (key == "onboarding_day90" and rateable)
+                figs[key] = fig if ok or fig.hidden else _hidden("small_rate")
             for key in ("absence_rate", "bradford", "devplan_share", "onboarding_day90", "course_participation",
                         "mentoring_coverage"):
                 figs.setdefault(key, _hidden("small_rate" if not rateable else "no_data"))
