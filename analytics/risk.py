@@ -689,12 +689,15 @@ def latest_run() -> RiskRun | None:
 
 def department_expected(run: RiskRun) -> list[tuple[int, int, float]]:
     """(department id, scored people, expected voluntary leavers = sum of probabilities) for
-    departments with at least 5 scored people, most expected first."""
+    departments with at least 5 scored people outside the high band, most expected first: the
+    high-risk list shows its people's probabilities, so a sum of fewer than 5 others could be
+    worked out from it and would be an unaudited view of their scores."""
+    not_high = func.sum(case((RiskScore.band != "high", 1), else_=0))
     rows = db.session.execute(
         select(RiskScore.department_id, func.count(), func.sum(RiskScore.probability))
         .where(RiskScore.run_id == run.id, RiskScore.band.in_(SHOWN_BANDS), RiskScore.department_id.is_not(None))
         .group_by(RiskScore.department_id)
-        .having(func.count() >= MIN_GROUP)
+        .having(not_high >= MIN_GROUP)
     ).all()
     return sorted(((d, int(n), float(s)) for d, n, s in rows), key=lambda r: -r[2])
 
