@@ -151,8 +151,10 @@ def _filters(form: KpiFilterForm) -> kpis.Filters:
     end = form.end.data or today
     start = form.start.data or date(end.year - 1, 1, 1)
     granularity = form.granularity.data if form.granularity.data in kpis.GRANULARITIES else "quarter"
+    # a blank-looking value (" ") passes the Optional() validator without the choice check
+    band = form.tenure_band.data if form.tenure_band.data in kpis.TENURE_BANDS else None
     return kpis.Filters(start=start, end=end, granularity=granularity, department_id=form.department_id.data,
-                        manager_id=form.manager_id.data, tenure_band=form.tenure_band.data or None,
+                        manager_id=form.manager_id.data, tenure_band=band,
                         location=(form.location.data or None) if form.location is not None else None)
 
 
