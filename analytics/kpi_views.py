@@ -44,8 +44,8 @@ KPI_TEXT = {
                            _l("Years from the hire date to the last day, averaged over the period's leavers "
                               "(shown for at least 5 leavers).")),
     "absence_rate": (_l("Absence rate"),
-                     _l("Sick days divided by the working days (Monday to Friday) of the people in the group "
-                        "at the end of the period. Group level only.")),
+                     _l("Sick days divided by the working days (Monday to Friday) the people spent in the group "
+                        "during the period, leavers and new hires included. Group level only.")),
     "bradford": (_l("Bradford factor (group mean)"),
                  _l("For each person, S² × D over the last 52 weeks (S absence spells, D days), averaged over "
                     "the group. It weighs many short absences heavily and penalises chronic illness, disability "

@@ -33,6 +33,7 @@ group would otherwise be the difference. The breakdown by department uses the sa
 from __future__ import annotations
 
 import calendar
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -895,6 +896,7 @@ def _cross_module(f: Filters, plist: list[Period], group: _Group, spells: pd.Dat
         .where(Absence.absence_type == AbsenceType.sick, Absence.end_date >= window_lo,
                Absence.start_date <= plist[-1].end)).all(), columns=["user_id", "start", "end"])
 
+    group_spells = spells[spells["spell_id"].isin(in_group)]
     out: dict[str, dict[str, Figure]] = {}
     for i, p in enumerate(plist):
         people_spells = spells.iloc[group.panel.rows["spell"].to_numpy()[group.members(p.snapshots[-1])]]
@@ -906,7 +908,7 @@ def _cross_module(f: Filters, plist: list[Period], group: _Group, spells: pd.Dat
                               ("mentoring_coverage", mentoring)):
                 k = len(users & sets.get(i, set()))
                 figs[key] = Figure(value=k / n, numerator=k, denominator=n, n=n)
-            figs.update(_absence(p, people_spells, absences, today))
+            figs.update(_absence(p, people_spells, group_spells, absences, today, f.tenure_band))
         # onboarding: hires of the period in the group (band <1 by definition)
         if f.tenure_band in (None, "<1"):
             ok = [done for sid, (starts, done) in onboarding.items()
@@ -954,25 +956,47 @@ def bradford_factor(spells_count: int, days: int) -> int:
     return spells_count * spells_count * days
 
 
-def _absence(p: Period, people: pd.DataFrame, absences: pd.DataFrame, today: date) -> dict[str, Figure]:
-    """Absence rate over the period and mean Bradford factor over the 52 weeks to its end, for `people`
-    (one row per spell in headcount at the period's end)."""
+#: the tenure bands' first and last day after the hire date (years of 365.25 days, as `tenure_band_code`)
+_BAND_DAYS = [(math.ceil(lo * 365.25), math.ceil(hi * 365.25) - 1 if hi else None)
+              for lo, hi in ((0, 1), (1, 2), (2, 5), (5, None))]
+
+
+def _absence(p: Period, people: pd.DataFrame, in_period: pd.DataFrame, absences: pd.DataFrame, today: date,
+             band: str | None = None) -> dict[str, Figure]:
+    """Absence rate over the period and mean Bradford factor over the 52 weeks to its end.
+
+    The rate counts every working day each spell of `in_period` (the group's spells by department,
+    manager and location) spent in the group during the period: from the hire date, or the day its
+    tenure entered the chosen band, to its last day. So months add up to their quarter, and no
+    period's figure can be subtracted from another's to single out someone who left or joined.
+    The Bradford factor is a person's, so it is averaged over `people` (in headcount at the period's end).
+    """
     p_end = np.datetime64(min(p.end, today), "D")
     p_start = np.datetime64(p.start, "D")
-    first = np.maximum(people["hire"].values.astype("datetime64[D]"), p_start)
-    available = int(working_days(first, np.full(len(first), p_end)).sum())
-    users = set(people["user_id"].tolist())
-    ab = absences[absences["user_id"].isin(users)]
-    if ab.empty:
-        sick = 0
-        b_mean = 0.0
-    else:
-        hire_of = dict(zip(people["user_id"], people["hire"].values.astype("datetime64[D]")))
+    hire = in_period["hire"].values.astype("datetime64[D]")
+    first = np.maximum(hire, p_start)
+    last = np.minimum(in_period["end"].values.astype("datetime64[D]"), p_end)
+    if band is not None:
+        lo_days, hi_days = _BAND_DAYS[TENURE_BANDS.index(band)]
+        first = np.maximum(first, hire + np.timedelta64(lo_days, "D"))
+        if hi_days is not None:
+            last = np.minimum(last, hire + np.timedelta64(hi_days, "D"))
+    spans = pd.DataFrame({"user_id": in_period["user_id"].values, "first": first, "last": last})
+    spans = spans[spans["last"] >= spans["first"]]
+    available = int(working_days(spans["first"].values, spans["last"].values).sum()) if len(spans) else 0
+    sick = 0
+    if len(spans) and not absences.empty:
+        ab = absences.merge(spans, on="user_id")
         a_start = pd.to_datetime(ab["start"]).values.astype("datetime64[D]")
         a_end = pd.to_datetime(ab["end"]).values.astype("datetime64[D]")
-        lo = np.maximum(a_start, np.maximum(np.array([hire_of[u] for u in ab["user_id"]]), p_start))
-        hi = np.minimum(a_end, p_end)
-        sick = int(working_days(lo, hi).sum())
+        sick = int(working_days(np.maximum(a_start, ab["first"].values.astype("datetime64[D]")),
+                                np.minimum(a_end, ab["last"].values.astype("datetime64[D]"))).sum())
+    users = set(people["user_id"].tolist())
+    ab = absences[absences["user_id"].isin(users)]
+    b_mean = 0.0
+    if not ab.empty:
+        a_start = pd.to_datetime(ab["start"]).values.astype("datetime64[D]")
+        a_end = pd.to_datetime(ab["end"]).values.astype("datetime64[D]")
         w_lo = p_end - np.timedelta64(52 * 7 - 1, "D")
         in_window = (a_end >= w_lo) & (a_start <= p_end)
         d = working_days(np.maximum(a_start, w_lo), np.minimum(a_end, p_end))
@@ -982,7 +1006,7 @@ def _absence(p: Period, people: pd.DataFrame, absences: pd.DataFrame, today: dat
         b_mean = float(b.sum()) / len(users)
     return {
         "absence_rate": Figure(value=(sick / available) if available else None, numerator=sick, denominator=available,
-                               n=len(users), hidden=None if available else "no_data"),
+                               n=len(spans["user_id"].unique()), hidden=None if available else "no_data"),
         "bradford": Figure(value=b_mean, n=len(users)),
     }
 

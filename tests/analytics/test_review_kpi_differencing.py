@@ -87,3 +87,26 @@ def test_absence_is_hidden_when_fewer_than_ten_people_remain_at_the_period_end(d
     assert p.is_rateable  # (14 + 14 + 7) / 3 month-ends
     for key in ("absence_rate", "bradford", "devplan_share", "course_participation", "mentoring_coverage"):
         assert not p.figures[key].is_shown, key
+
+
+def test_absence_of_the_months_adds_up_to_the_quarter_so_a_leaver_cannot_be_singled_out(
+        db, create_department, hire):
+    """Ana leaves on 13 February after five sick days in January. If the quarter counted only the
+    people there at its end while January counted her, January minus (the quarter minus February
+    and March) would be her sick days. Every person's days in the group count in each period."""
+    dept = create_department("Packing")
+    staff = [hire(dept) for _ in range(12)]
+    ana = hire(dept, end_date=date(2026, 2, 13), end_type=EndType.voluntary)
+    for _ in range(30):
+        hire(create_department())
+    _sick(db, ana, date(2026, 1, 12), date(2026, 1, 16))
+    _sick(db, staff[0], date(2026, 2, 2), date(2026, 2, 3))
+    _sick(db, staff[1], date(2026, 3, 9), date(2026, 3, 9))
+    quarter = q1(department_id=dept.id).figures["absence_rate"]
+    months = [next(p for p in kpis.kpi_report(kpis.Filters(start=date(2026, 1, 1), end=date(2026, 3, 31),
+                                                           granularity="month", department_id=dept.id),
+                                              today=TODAY).periods if p.period.label == label).figures["absence_rate"]
+              for label in ("2026-01", "2026-02", "2026-03")]
+    assert all(m.is_shown for m in months) and quarter.is_shown
+    assert quarter.numerator == sum(m.numerator for m in months) == 8
+    assert quarter.denominator == sum(m.denominator for m in months)
