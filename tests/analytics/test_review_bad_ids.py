@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.analytics.test_pulse import TODAY as PULSE_TODAY, make_survey  # noqa: F401 (a fixture)
+
 HUGE = ("2147483648", "99999999999999999999")
 
 
@@ -29,3 +31,17 @@ def test_inviting_alumni_with_odd_digits_or_huge_ids_is_a_400(client, login, cre
     for value in ("²", "99999999999999999999", "١٢"):
         response = client.post("/analytics/alumni/invite", data={"member_id": value, "message": ""})
         assert response.status_code == 400, value
+
+
+def test_a_pulse_answer_in_other_digits_is_an_error_next_to_the_question(client, login, db, create_user, make_survey):
+    from analytics import pulse
+    from analytics.models import QuestionKind
+
+    person = create_user()
+    rnd = pulse.open_round(make_survey(), PULSE_TODAY)
+    data = {f"q{q.id}": ("4" if q.kind is not QuestionKind.text else "") for q in rnd.survey.questions}
+    enps_q = next(q for q in rnd.survey.questions if q.kind is QuestionKind.enps)
+    login(person)
+    for value in ("²", "٣"):
+        response = client.post(f"/analytics/pulse/{rnd.id}", data={**data, f"q{enps_q.id}": value})
+        assert response.status_code == 400 and "Choose an answer." in response.get_data(as_text=True)
