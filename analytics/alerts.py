@@ -180,7 +180,8 @@ def high_risk_alerts(today: date) -> int:
                                     .order_by(RiskScore.probability.desc())).scalars():
         if score.user_id in already:
             continue
-        factors = [f.get("feature") for f in (score.factors or [])[:3] if isinstance(f, dict) and f.get("feature")]
+        factors = [{"feature": f["feature"], "value": f.get("value")}
+                   for f in (score.factors or [])[:3] if isinstance(f, dict) and f.get("feature")]
         details = {"run_id": run.id, "as_of": run.as_of.isoformat(), "horizon_days": run.horizon_days,
                    "probability": round(float(score.probability), 4), "factors": factors}
         items.append((score.user_id, month_key(run.as_of), details))
@@ -468,20 +469,6 @@ def scope_name(alert: RetentionAlert) -> str:
     return _name(Department, alert.scope_id)
 
 
-def factor_labels() -> dict[str, str]:
-    """Plain words for common early-warning features; unknown names are shown as they are."""
-    return {
-        "active_days": _("few active learning days"),
-        "engagement_trend": _("learning activity falling against the person's own usual level"),
-        "days_since_activity": _("a long time since the last learning activity"),
-        "tenure_months": _("tenure"),
-        "department_enps": _("the department's eNPS"),
-        "missed_checkins": _("missed 1:1 check-ins"),
-        "has_plan": _("no active development plan"),
-        "mentoring": _("no mentoring"),
-    }
-
-
 def _day(iso: str | None, fallback: str) -> str:
     try:
         return format_date(date.fromisoformat(iso)) if iso else fallback
@@ -494,13 +481,14 @@ def describe(alert: RetentionAlert) -> str:
     d = alert.details or {}
     name = scope_name(alert)
     if alert.kind is AlertKind.high_risk:
-        labels = factor_labels()
+        from .risk import factor_text
+
         text = _("%(name)s has a high estimated risk of leaving voluntarily within %(days)d days: %(pct)d%% "
                  "(model run of %(date)s).", name=name, days=int(d.get("horizon_days", 90)),
                  pct=round(100 * float(d.get("probability", 0))), date=_day(d.get("as_of"), alert.period))
-        factors = [labels.get(f, f) for f in d.get("factors", [])]
+        factors = [factor_text(f if isinstance(f, dict) else {"feature": f}) for f in d.get("factors", [])]
         if factors:
-            text += " " + _("Main factors: %(factors)s.", factors=", ".join(factors))
+            text += " " + _("Main factors: %(factors)s.", factors="; ".join(factors))
         return text + " " + _("A score is an estimate, not a decision: talk with the person first.")
     if alert.kind is AlertKind.enps_drop:
         return _("eNPS in %(dept)s fell from %(before)+d to %(after)+d (%(drop)d points) between %(previous)s and "

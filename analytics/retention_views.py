@@ -4,7 +4,7 @@ Cox model's hazard ratios, with the evidence next to each number and CSV exports
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
-from flask_babel import format_decimal, format_percent, gettext as _
+from flask_babel import format_date, format_decimal, format_percent, gettext as _
 
 from lms.core.forms import BaseForm
 from lms.extensions import db
@@ -122,6 +122,56 @@ def retention_csv(part: str):
         _("Covariate"), _("Hazard ratio"), _("Lower 95%"), _("Upper 95%"), _("p-value"), _("People"),
         _("Employment spells"), _("Voluntary exits"), _("From"), _("To")], rows)
 
+
+@bp.route("/retention.pdf")
+@require(can_view_retention_analytics)
+def retention_pdf():
+    """The page as a PDF: both sets of curves with their tables and the Cox model, with the evidence."""
+    from flask_login import current_user
+
+    from . import export
+
+    result = survival.cached_analysis()
+    db.session.commit()
+    sections = [export.Section(paragraphs=[
+        _("Data up to %(date)s: %(spells)d employment spells of %(people)d people, %(events)d voluntary exits.",
+          date=format_date(result["as_of"]), spells=result.get("n_spells", 0), people=result.get("n_people", 0),
+          events=result.get("events", 0)),
+        _("Only group figures are shown; no person can be picked out here. Voluntary exits are the event; "
+          "involuntary exits and people still employed count as not (yet) having left."),
+    ])]
+    if result["status"] != "ok":
+        sections.append(export.Section(paragraphs=[insufficient_message(result)]))
+    else:
+        for key, heading, x_label in (
+                ("engagement", _("Retention by learning engagement"), _("Months since the landmark date")),
+                ("cohorts", _("Retention by hire year"), _("Months since hire"))):
+            part = result[key]
+            if part["status"] != "ok":
+                sections.append(export.Section(heading=heading, paragraphs=[insufficient_message(part)]))
+                continue
+            p = part["logrank"]["p"] if part["logrank"] else None
+            sections.append(export.Section(
+                heading=heading, chart=_chart(key, part, x_label),
+                header=[_("Group"), _("People"), _("Voluntary exits"), _("Still employed after 12 months")],
+                rows=[[group_label(key, g["label"]), g["n"], g["events"],
+                       None if g.get("survival_12") is None else format_percent(g["survival_12"])]
+                      for g in part["groups"]],
+                note=_("Log-rank test p-value: %(p)s", p="–" if p is None else f"{p:.3g}")))
+        cox = result["cox"]
+        if cox["status"] != "ok":
+            sections.append(export.Section(heading=_("Hazard ratios"), paragraphs=[insufficient_message(cox)]))
+        else:
+            sections.append(export.Section(
+                heading=_("Hazard ratios"), paragraphs=[cox_sentence(cox["headline"])],
+                header=[_("Covariate"), _("Hazard ratio"), _("Lower 95%"), _("Upper 95%"), _("p-value")],
+                rows=[[covariate_label(r["covariate"]), ratio(r["hr"]), ratio(r["lower"]), ratio(r["upper"]),
+                       f"{r['p']:.3g}"] for r in cox["rows"]],
+                note=_("%(people)d people, %(events)d voluntary exits. An association, not proof of cause.",
+                       people=cox["n_people"], events=cox["events"])))
+    doc = export.Report(title=_("Retention and learning engagement"), sections=sections,
+                        footer=_("Confidential, HR only") + " · " + export.stamp(current_user.full_name))
+    return export.pdf_response(f"retention-{result['as_of'].isoformat()}", doc)
 
 
 @bp.route("/retention/recompute", methods=["POST"])

@@ -78,10 +78,16 @@ def demo_command(employees, seed, today, if_empty):
             _print_logins(DEMO_PASSWORD)
             return
         raise click.ClickException("The database already has people. The demo loads only into an empty database.")
-    result = build_demo(employees=employees, seed=seed, today=(today.date() if today else date.today()))
+    day = today.date() if today else date.today()
+    result = build_demo(employees=employees, seed=seed, today=day)
     db.session.commit()
     click.echo(f"Demo organisation {result.organisation!r}: {result.people} people, "
                f"{result.departments} departments, {result.spells} employment spells.")
+    # HR's pages read what the nightly task computes (scores, alerts, retention curves): run it once now.
+    from analytics.tasks import nightly
+
+    summary = nightly.run(day.isoformat())
+    click.echo(f"Retention analytics computed: early warning {summary['risk']}, {summary['alerts']} alerts.")
     _print_logins(DEMO_PASSWORD)
 
 

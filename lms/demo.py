@@ -163,11 +163,15 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
     newhire.password_hash = password_hash
     spell(newhire, "Platform", "Software Engineer", heads["Platform"], today + timedelta(days=14))
 
-    # Everyone else: current staff, leavers, boomerangs and people starting soon.
+    # Everyone else: current staff, boomerangs and people starting soon. The leavers (a share of
+    # `employees`) come from the simulated history below, which makes them leave for reasons.
+    from analytics.history import leaver_count
+
     staff_depts = [(name, weight, titles) for name, _p, weight, _h, titles in DEPARTMENTS if weight]
     names, weights = [d[0] for d in staff_depts], [d[1] for d in staff_depts]
     made = len(heads) + 4
-    while made < employees:
+    leavers = min(leaver_count(employees), max(0, employees - made))
+    while made < employees - leavers:
         dept = rng.choices(names, weights)[0]
         titles = next(t for n, _w, t in staff_depts if n == dept)
         first, last = random_name()
@@ -176,15 +180,7 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
         if roll < 0.05:  # starts within the next six weeks
             user = person(first, last)
             spell(user, dept, rng.choice(titles), manager, today + timedelta(days=rng.randint(3, 45)))
-        elif roll < 0.22:  # has left
-            hire = past(200, 3000)
-            end = min(hire + timedelta(days=rng.randint(60, 1800)), today - timedelta(days=rng.randint(1, 60)))
-            voluntary = rng.random() < 0.72
-            user = person(first, last, active=False)
-            spell(user, dept, rng.choice(titles), manager, hire, end,
-                  EndType.voluntary if voluntary else EndType.involuntary,
-                  regretted=voluntary and rng.random() < 0.45)
-        elif roll < 0.26:  # boomerang: left, came back
+        elif roll < 0.1:  # boomerang: left, came back
             first_hire = past(1500, 3200)
             first_end = first_hire + timedelta(days=rng.randint(300, 900))
             user = person(first, last)
@@ -222,7 +218,19 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
     seed_analytics(today, random.Random(seed + 15))
     from gamification.demo import seed_demo as seed_gamification
 
-    seed_gamification(today, rng)  # last: it awards from the history the others recorded
+    seed_gamification(today, rng)  # it awards from the history the others recorded
+    from analytics.history import simulate_history
+
+    # Two years of past life: leavers, learning activity, pulse rounds, absences, exit interviews.
+    # It predates the points programme: the engine's cursor moves past it, so nobody's points,
+    # badges or leaderboard place (the demo logins' stories) change because of it.
+    simulate_history(today, random.Random(seed + 16), leavers=employees - made)
+    from gamification.models import StreamCursor
+    from xapi.models import Statement
+
+    cursor = db.session.get(StreamCursor, "engine")
+    if cursor is not None:
+        cursor.last_seq = db.session.execute(select(func.max(Statement.seq))).scalar_one() or 0
     # The demo's history is not news: nobody is e-mailed about it (tasks already queued find
     # their notification e-mailed and do nothing).
     from .notifications.service import mark_all_emailed

@@ -49,7 +49,7 @@ def _run(db, status, scores):
     db.session.flush()
     for user, probability, band in scores:
         db.session.add(RiskScore(run_id=run.id, user_id=user.id, probability=probability, band=band,
-                                 factors=[{"feature": "engagement_trend", "value": -0.5, "effect": 0.8}]))
+                                 factors=[{"feature": "checkins_90d", "value": 0, "effect": 0.8}]))
     db.session.flush()
     return run
 
@@ -61,7 +61,8 @@ def test_high_band_of_the_latest_scored_run_raises_a_person_alert(db, create_use
     alert = only_alert(db, AlertKind.high_risk)
     assert (alert.scope, alert.scope_id, alert.status) == ("person", high.id, AlertStatus.open)
     text = alerts.describe(alert)
-    assert "Ada" in text and "62%" in text and "falling" in text
+    # the factors in the person's own plain words, not the model's feature names
+    assert "Ada" in text and "62%" in text and "No 1:1 check-in for 3 months" in text and "checkins_90d" not in text
 
 
 def test_no_high_risk_alert_without_a_scored_run(db, create_user):

@@ -44,6 +44,7 @@ def test_retention_page_is_for_hr_only(client, login, create_user, db):
         assert client.get("/analytics/retention").status_code == 403, role
         assert client.get("/analytics/retention/curves.csv").status_code == 403, role
         assert client.get("/analytics/retention/cox.csv").status_code == 403, role
+        assert client.get("/analytics/retention.pdf").status_code == 403, role
 
 
 def test_retention_page_says_insufficient_without_enough_exits(client, login, create_user, db):
@@ -113,3 +114,19 @@ def test_stored_results_keep_dates_tuples_and_missing_numbers():
     back = results.decode(results.encode(value))
     assert back["as_of"] == date(2026, 1, 5) and back["period"] == (date(2025, 1, 1), date(2026, 1, 1))
     assert back["p"] != back["p"] and back["at"] == value["at"] and back["rows"] == value["rows"]
+
+
+def test_retention_pdf_holds_the_curves_tables_and_hazard_ratios_without_names(client, login, create_user, db,
+                                                                               organisation):
+    import io
+
+    from pypdf import PdfReader
+
+    login(create_user("hr"))
+    response = client.get("/analytics/retention.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "Retention by learning engagement" in text and "Hazard ratio" in text and "Lowest third" in text
+    assert "Quillfeather" not in text
+    assert sum(len(page.images) for page in reader.pages) >= 1

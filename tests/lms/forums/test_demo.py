@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import render_template
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from lms.forums import service
@@ -30,4 +31,4 @@ def test_demo_has_active_groups_with_threads_replies_and_helpful_answers(app, db
     assert summary["threads"] and summary["unread"]
     with app.test_request_context():
         html = render_template("lms/forums/_dashboard.html", forum_summary=summary)
-    assert summary["threads"][0].title in html
+    assert str(escape(summary["threads"][0].title)) in html  # titles may hold quotes
