@@ -136,8 +136,11 @@ def alert_act(alert_id: int):
     if done:
         return done
     person = db.session.get(User, alert.scope_id) if alert.scope in ("person", "manager") else None
-    return render_template("analytics/alerts/act.html", form=form, alert=alert, message=alerts.describe(alert),
-                           links=_person_links(person)), 400 if form.is_submitted() else 200
+    page = render_template("analytics/alerts/act.html", form=form, alert=alert, message=alerts.describe(alert),
+                           links=_person_links(person))
+    _log_score_views([alert])  # the message states a high-risk alert's score and factors
+    db.session.commit()
+    return page, 400 if form.is_submitted() else 200
 
 
 @bp.route("/actions/new", methods=["GET", "POST"])
@@ -181,9 +184,14 @@ def action_detail(action_id: int):
     """One action's follow-up: engagement before and after against a comparison, retention, caveats."""
     action = db.get_or_404(RetentionAction, action_id)
     result = actions.follow_up(action)
-    return render_template("analytics/alerts/action.html", action=action, result=result, chart=_chart(action, result),
-                           kinds=action_kind_labels(), message=alerts.describe(action.alert) if action.alert else None,
+    page = render_template("analytics/alerts/action.html", action=action, result=result,
+                           chart=_chart(action, result), kinds=action_kind_labels(),
+                           message=alerts.describe(action.alert) if action.alert else None,
                            links=_person_links(action.user))
+    if action.alert is not None:
+        _log_score_views([action.alert])  # the alert's message states a high-risk score and its factors
+        db.session.commit()
+    return page
 
 
 @bp.route("/actions/<int:action_id>/follow-up.csv")
