@@ -33,7 +33,8 @@ def test_opening_a_high_risk_alert_to_record_an_action_is_audited(client, login,
     body = client.get(f"/analytics/alerts/{alert.id}/act").get_data(as_text=True)
     assert "61%" in body
     views = _score_views(db, person)
-    assert [(v.actor_id, v.entity_id) for v in views] == [(hr.id, alert.id)]
+    assert [(v.actor_id, v.entity_type, v.changes["seen_on"][1]) for v in views] == [
+        (hr.id, "risk_score", f"retention alert {alert.id}")]
 
 
 def test_a_rejected_action_form_that_shows_the_score_again_is_audited(client, login, db, create_user):
