@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from flask_babel import format_date, format_decimal, gettext as _, lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -497,10 +497,11 @@ def describe(alert: RetentionAlert) -> str:
                  drop=round(d.get("drop", 0)), previous=d.get("previous_period", ""), period=d.get("period", alert.period),
                  n_before=int(d.get("previous_respondents", 0)), n_after=int(d.get("respondents", 0)))
     if alert.kind is AlertKind.absence_spike:
-        return _("Sick absence in %(dept)s was %(rate).1f%% of working days in %(month)s, against %(past).1f%% on "
+        return _("Sick absence in %(dept)s was %(rate)s%% of working days in %(month)s, against %(past)s%% on "
                  "average over the %(months)d months before (average headcount %(heads)d).",
-                 dept=name, rate=float(d.get("rate_pct", 0)), month=d.get("month", alert.period),
-                 past=float(d.get("trailing_rate_pct", 0)), months=int(d.get("trailing_months", 6)),
+                 dept=name, rate=format_decimal(float(d.get("rate_pct", 0)), "#,##0.0"), month=d.get("month", alert.period),
+                 past=format_decimal(float(d.get("trailing_rate_pct", 0)), "#,##0.0"),
+                 months=int(d.get("trailing_months", 6)),
                  heads=round(d.get("headcount", 0)))
     if alert.kind is AlertKind.missed_checkins:
         return _("%(missed)d of %(reports)d direct reports of %(name)s have had no 1:1 check-in for %(months)d months "

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from markupsafe import Markup
 from matplotlib import rc_context
 from matplotlib.figure import Figure
@@ -49,6 +50,7 @@ _RC = {
     "grid.linewidth": 0.8,
     "legend.frameon": False,
     "svg.hashsalt": "fasthold",  # stable ids: the same data gives the same SVG
+    "axes.axisbelow": True,  # grid lines behind bars, not across them
 }
 
 
@@ -273,10 +275,10 @@ def bar_chart(
                 if _is_missing(v):
                     bar.set_alpha(0)
                     if horizontal:
-                        ax.annotate("n/a", (0, bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
+                        ax.annotate(gettext("n/a"), (0, bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
                                     textcoords="offset points", va="center", fontsize=8, color="#6b7280")
                     else:
-                        ax.annotate("n/a", (bar.get_x() + bar.get_width() / 2, 0), xytext=(0, 3),
+                        ax.annotate(gettext("n/a"), (bar.get_x() + bar.get_width() / 2, 0), xytext=(0, 3),
                                     textcoords="offset points", ha="center", fontsize=8, color="#6b7280")
         if horizontal:
             ax.set_yticks(range(len(labels)), labels)

@@ -37,7 +37,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from sqlalchemy import Date, Integer, and_, case, delete, func, literal, select, union_all
 
 from lms.extensions import db
@@ -776,7 +776,7 @@ def factor_text(factor: dict) -> str:
         return _("No development-plan items done in 12 weeks") if v == 0 else _("Development-plan items done in the last 12 weeks: %(n)d", n=round(v))
     if f == "tenure_months":
         if v < 12:
-            return _("In their first year (%(n)d months)", n=round(v))
+            return ngettext("In their first year (%(num)d month)", "In their first year (%(num)d months)", round(v))
         return _("Months in the organisation: %(n)d", n=round(v))
     if f == "onboarding_gap":
         return _("Onboarding tasks done by day 90: %(pct)d%%", pct=round(100 * (1 - v)))
