@@ -8,6 +8,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from lms.core.pagination import paginate_rows
 from lms.extensions import db
@@ -38,12 +39,23 @@ def _kind_arg() -> AlertKind | None:
 
 
 def _log_score_views(alert_rows: list[RetentionAlert]) -> None:
-    """A high-risk alert shows a person's score: every such view is in the audit log."""
-    for alert in alert_rows:
-        if alert.kind is AlertKind.high_risk:
-            db.session.add(AuditEntry(actor_id=current_user.id, action="view", entity_type="RetentionAlert",
-                                      entity_id=alert.id, subject_user_id=alert.scope_id,
-                                      changes={"risk_run_id": [None, (alert.details or {}).get("run_id")]}))
+    """A high-risk alert shows a person's score: every such view is in the audit log, as a view of
+    that score (entity "risk_score", like the early-warning pages), noting the alert it was seen on."""
+    high = [a for a in alert_rows if a.kind is AlertKind.high_risk]
+    if not high:
+        return
+    from .models import RiskScore
+
+    keys = {((a.details or {}).get("run_id"), a.scope_id) for a in high}
+    score_ids = {(run_id, user_id): score_id for score_id, run_id, user_id in db.session.execute(
+        select(RiskScore.id, RiskScore.run_id, RiskScore.user_id)
+        .where(RiskScore.run_id.in_({k[0] for k in keys if k[0] is not None}),
+               RiskScore.user_id.in_({k[1] for k in keys})))}
+    for alert in high:
+        run_id = (alert.details or {}).get("run_id")
+        db.session.add(AuditEntry(actor_id=current_user.id, action="view", entity_type="risk_score",
+                                  entity_id=score_ids.get((run_id, alert.scope_id)), subject_user_id=alert.scope_id,
+                                  changes={"seen_on": [None, f"retention alert {alert.id}"]}))
 
 
 @bp.route("/alerts")
@@ -136,8 +148,11 @@ def alert_act(alert_id: int):
     if done:
         return done
     person = db.session.get(User, alert.scope_id) if alert.scope in ("person", "manager") else None
-    return render_template("analytics/alerts/act.html", form=form, alert=alert, message=alerts.describe(alert),
-                           links=_person_links(person)), 400 if form.is_submitted() else 200
+    page = render_template("analytics/alerts/act.html", form=form, alert=alert, message=alerts.describe(alert),
+                           links=_person_links(person))
+    _log_score_views([alert])  # the message states a high-risk alert's score and factors
+    db.session.commit()
+    return page, 400 if form.is_submitted() else 200
 
 
 @bp.route("/actions/new", methods=["GET", "POST"])
@@ -181,9 +196,14 @@ def action_detail(action_id: int):
     """One action's follow-up: engagement before and after against a comparison, retention, caveats."""
     action = db.get_or_404(RetentionAction, action_id)
     result = actions.follow_up(action)
-    return render_template("analytics/alerts/action.html", action=action, result=result, chart=_chart(action, result),
-                           kinds=action_kind_labels(), message=alerts.describe(action.alert) if action.alert else None,
+    page = render_template("analytics/alerts/action.html", action=action, result=result,
+                           chart=_chart(action, result), kinds=action_kind_labels(),
+                           message=alerts.describe(action.alert) if action.alert else None,
                            links=_person_links(action.user))
+    if action.alert is not None:
+        _log_score_views([action.alert])  # the alert's message states a high-risk score and its factors
+        db.session.commit()
+    return page
 
 
 @bp.route("/actions/<int:action_id>/follow-up.csv")

@@ -311,18 +311,40 @@ def absence_by_month(first: date, last: date) -> dict[int, dict[str, MonthFigure
     return out
 
 
+def _rates_shown(heads: dict[int, float]) -> set:
+    """Departments whose absence rate may be stated, from their headcounts (with sub-departments):
+    at least 10, and not a parent or sub-department that another shown one could be subtracted
+    from to leave fewer than 10 people (`pulse.suppress` on the tree, as on the KPI page)."""
+    ids = dict(db.session.execute(select(Department.id, Department.parent_id)).tuples().all())
+    parent_of: dict = {pulse.ROOT: None}
+    for dept_id, parent_id in ids.items():
+        parent_of[dept_id] = parent_id if parent_id in ids else pulse.ROOT
+    children: dict = {}
+    for dept_id, parent_id in parent_of.items():
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(dept_id)
+    direct = {d: heads.get(d, 0.0) - sum(heads.get(c, 0.0) for c in children.get(d, [])) for d in ids}
+    return pulse.suppress(parent_of, {pulse.ROOT: 0, **direct}, MIN_RATE_HEADCOUNT)
+
+
 def absence_spike_alerts(today: date) -> int:
     """Departments whose sick-absence rate in the last full month is at least 1.5× the trailing
-    six-month rate and at least 2 percentage points higher; average headcount at least 10 in both."""
+    six-month rate and at least 2 percentage points higher; average headcount at least 10 in both,
+    and neither figure derivable from another department's (`_rates_shown`)."""
     last = add_months(month_start(today), -1)
     first = add_months(last, -ABSENCE_TRAILING_MONTHS)
     figures = absence_by_month(first, last)
     trailing_keys = [month_key(add_months(first, i)) for i in range(ABSENCE_TRAILING_MONTHS)]
+    shown_now = _rates_shown({d: m[month_key(last)].headcount for d, m in figures.items() if month_key(last) in m})
+    shown_past = _rates_shown({d: sum(m[k].headcount for k in trailing_keys if k in m) / ABSENCE_TRAILING_MONTHS
+                               for d, m in figures.items()})
     created = 0
     for dept_id, months in figures.items():
         now = months.get(month_key(last))
         past = [months[k] for k in trailing_keys if k in months]
         if now is None or len(past) < ABSENCE_TRAILING_MONTHS or now.rate is None:
+            continue
+        if dept_id not in shown_now or dept_id not in shown_past:
             continue
         past_heads = sum(m.headcount for m in past) / len(past)
         if now.headcount < MIN_RATE_HEADCOUNT or past_heads < MIN_RATE_HEADCOUNT:

@@ -29,7 +29,7 @@ from .permissions import (
     can_view_former_reports,
 )
 from .pulse import subtree_ids
-from .views import bp
+from .views import MAX_ID, bp
 
 PER_PAGE = 25
 
@@ -89,6 +89,8 @@ def exit_questionnaire(token: str):
 def exits_list():
     """Exit interviews, newest leavers first; filter by department (with sub-departments) and status."""
     dept_id = request.args.get("department", type=int)
+    if dept_id is not None and not 0 < dept_id <= MAX_ID:
+        abort(400, _("Unknown department."))
     status = request.args.get("status", "")
     if status not in ("", "answered", "pending"):
         abort(400, _("Unknown status filter."))
@@ -260,7 +262,7 @@ def alumni_invite():
     form = InviteBackForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("member_id") if v.isdigit()][:500]
+    ids = [int(v) for v in request.form.getlist("member_id") if v.isascii() and v.isdigit() and len(v) <= 9][:500]
     if not ids:
         abort(400, _("Tick the alumni to invite."))
     invited = exits.invite_alumni_back(ids, form.message.data or "")

@@ -44,8 +44,8 @@ KPI_TEXT = {
                            _l("Years from the hire date to the last day, averaged over the period's leavers "
                               "(shown for at least 5 leavers).")),
     "absence_rate": (_l("Absence rate"),
-                     _l("Sick days divided by the working days (Monday to Friday) of the people in the group "
-                        "at the end of the period. Group level only.")),
+                     _l("Sick days divided by the working days (Monday to Friday) the people spent in the group "
+                        "during the period, leavers and new hires included. Group level only.")),
     "bradford": (_l("Bradford factor (group mean)"),
                  _l("For each person, S² × D over the last 52 weeks (S absence spells, D days), averaged over "
                     "the group. It weighs many short absences heavily and penalises chronic illness, disability "
@@ -151,8 +151,10 @@ def _filters(form: KpiFilterForm) -> kpis.Filters:
     end = form.end.data or today
     start = form.start.data or date(end.year - 1, 1, 1)
     granularity = form.granularity.data if form.granularity.data in kpis.GRANULARITIES else "quarter"
+    # a blank-looking value (" ") passes the Optional() validator without the choice check
+    band = form.tenure_band.data if form.tenure_band.data in kpis.TENURE_BANDS else None
     return kpis.Filters(start=start, end=end, granularity=granularity, department_id=form.department_id.data,
-                        manager_id=form.manager_id.data, tenure_band=form.tenure_band.data or None,
+                        manager_id=form.manager_id.data, tenure_band=band,
                         location=(form.location.data or None) if form.location is not None else None)
 
 

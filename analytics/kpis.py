@@ -33,7 +33,8 @@ group would otherwise be the difference. The breakdown by department uses the sa
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
@@ -371,11 +372,12 @@ def flat_shown(sizes: dict, k: float) -> set:
 
 
 def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept_ids: set | None,
-                   weight: str | None = None) -> bool:
+                   weight: str | None = None, implied: bool = True) -> bool:
     """The chosen group has at least k (summed weight) and cannot be derived from shown siblings.
 
     For each filter that is set, the group's siblings along that filter (the other filters fixed)
-    go through `pulse.suppress`; the group must survive every one.
+    go through `pulse.suppress`; the group must survive every one, and so must the same people
+    chosen by other filters (`_implied_filters`).
     """
     w = df[weight] if weight else pd.Series(1, index=df.index)
     if w[_match(df, f, dept_ids)].sum() < k:
@@ -398,7 +400,46 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
             shown = flat_shown(direct, k)
         if value not in shown:
             return False
+    if not implied:
+        return True
+    children = _children(parent_of)
+    for g in _implied_filters(f, df[_match(df, f, dept_ids)], parent_of):
+        g_ids = _subtree(g.department_id, children) if g.department_id is not None else None
+        if not _group_is_safe(df, g, k, parent_of, g_ids, weight, implied=False):
+            return False
     return True
+
+
+def _implied_filters(f: Filters, members: pd.DataFrame, parent_of: dict) -> list[Filters]:
+    """Other choices of filters that select exactly the group's `members`: each filter that is not set
+    and whose value all of them share (their manager, band or location, and every department that
+    contains them all). Each is a group HR can ask for with other siblings, so the group must be
+    safe as that group too: a manager's team of 10 in a department of 12 is the department minus 2."""
+    if members.empty:
+        return []
+    out = []
+    if f.manager_id is None:
+        values = members["manager"].unique()
+        if len(values) == 1 and values[0] != NO_MANAGER:
+            out.append(replace(f, manager_id=int(values[0])))
+    if f.tenure_band is None and "band" in members:
+        values = members["band"].unique()
+        if len(values) == 1:
+            out.append(replace(f, tenure_band=TENURE_BANDS[int(values[0])]))
+    if f.location is None:
+        values = members["location"].unique()
+        if len(values) == 1 and values[0] != "":
+            out.append(replace(f, location=str(values[0])))
+    if f.department_id is None:
+        common = None
+        for dept in members["department_id"].unique():
+            chain, node = set(), dept
+            while node is not None and node != ROOT and node not in chain:
+                chain.add(node)
+                node = parent_of.get(node)
+            common = chain if common is None else common & chain
+        out.extend(replace(f, department_id=int(d)) for d in sorted(common or ()))
+    return out
 
 
 class _Group:
@@ -408,7 +449,8 @@ class _Group:
     def __init__(self, panel: _Panel, f: Filters, dept_ids: set | None, parent_of: dict):
         rows = panel.rows
         n = len(panel.days)
-        self.panel, self.parent_of = panel, parent_of
+        self.panel, self.parent_of, self.filters = panel, parent_of, f
+        self._implied: dict[Filters, _Group] = {}
         self.mask = _match(rows, f, dept_ids).to_numpy(dtype=bool) if len(rows) else np.zeros(0, bool)
         self.counts = np.bincount(rows["snap"].to_numpy(dtype=int)[self.mask], minlength=n) if len(rows) else \
             np.zeros(n, int)
@@ -423,7 +465,23 @@ class _Group:
         return int(sum(self.counts[self.panel.index[d]] for d in days))
 
     def is_safe(self, days: list[date], k_per_day: float) -> bool:
-        """At least k on average over `days`, and not derivable from shown siblings (`pulse.suppress`)."""
+        """At least k on average over `days`, and not derivable from shown siblings (`pulse.suppress`),
+        also when the same people are chosen by other filters (`_implied_filters`)."""
+        if not self._is_safe(days, k_per_day):
+            return False
+        idx = [self.panel.index[d] for d in days]
+        rows = self.panel.rows
+        members = rows[self.mask & rows["snap"].isin(idx).to_numpy(dtype=bool)] if len(rows) else rows
+        for g in _implied_filters(self.filters, members, self.parent_of):
+            if g not in self._implied:
+                g_ids = (_subtree(g.department_id, _children(self.parent_of)) if g.department_id is not None
+                         else None)
+                self._implied[g] = _Group(self.panel, g, g_ids, self.parent_of)
+            if not self._implied[g]._is_safe(days, k_per_day):
+                return False
+        return True
+
+    def _is_safe(self, days: list[date], k_per_day: float) -> bool:
         k = k_per_day * len(days)
         if self.size(days) < k:
             return False
@@ -542,8 +600,11 @@ def kpi_report(f: Filters, today: date | None = None) -> KpiReport:
                                                  denominator=counts["voluntary_leavers"], n=avg_hc)
             else:
                 figs["regretted_share"] = _hidden("small_rate" if not rateable else "no_data")
+            # shares and absence are of the people at the period's end, who may be fewer than the average
+            end_rateable = rateable and group.is_safe([p.snapshots[-1]], MIN_RATE)
             for key, fig in cross.get(p.label, {}).items():
-                figs[key] = fig if rateable or fig.hidden else _hidden("small_rate")
+                ok = end_rateable or (key == "onboarding_day90" and rateable)
+                figs[key] = fig if ok or fig.hidden else _hidden("small_rate")
             for key in ("absence_rate", "bradford", "devplan_share", "onboarding_day90", "course_participation",
                         "mentoring_coverage"):
                 figs.setdefault(key, _hidden("small_rate" if not rateable else "no_data"))
@@ -835,6 +896,7 @@ def _cross_module(f: Filters, plist: list[Period], group: _Group, spells: pd.Dat
         .where(Absence.absence_type == AbsenceType.sick, Absence.end_date >= window_lo,
                Absence.start_date <= plist[-1].end)).all(), columns=["user_id", "start", "end"])
 
+    group_spells = spells[spells["spell_id"].isin(in_group)]
     out: dict[str, dict[str, Figure]] = {}
     for i, p in enumerate(plist):
         people_spells = spells.iloc[group.panel.rows["spell"].to_numpy()[group.members(p.snapshots[-1])]]
@@ -846,7 +908,7 @@ def _cross_module(f: Filters, plist: list[Period], group: _Group, spells: pd.Dat
                               ("mentoring_coverage", mentoring)):
                 k = len(users & sets.get(i, set()))
                 figs[key] = Figure(value=k / n, numerator=k, denominator=n, n=n)
-            figs.update(_absence(p, people_spells, absences, today))
+            figs.update(_absence(p, people_spells, group_spells, absences, today, f.tenure_band))
         # onboarding: hires of the period in the group (band <1 by definition)
         if f.tenure_band in (None, "<1"):
             ok = [done for sid, (starts, done) in onboarding.items()
@@ -894,25 +956,47 @@ def bradford_factor(spells_count: int, days: int) -> int:
     return spells_count * spells_count * days
 
 
-def _absence(p: Period, people: pd.DataFrame, absences: pd.DataFrame, today: date) -> dict[str, Figure]:
-    """Absence rate over the period and mean Bradford factor over the 52 weeks to its end, for `people`
-    (one row per spell in headcount at the period's end)."""
+#: the tenure bands' first and last day after the hire date (years of 365.25 days, as `tenure_band_code`)
+_BAND_DAYS = [(math.ceil(lo * 365.25), math.ceil(hi * 365.25) - 1 if hi else None)
+              for lo, hi in ((0, 1), (1, 2), (2, 5), (5, None))]
+
+
+def _absence(p: Period, people: pd.DataFrame, in_period: pd.DataFrame, absences: pd.DataFrame, today: date,
+             band: str | None = None) -> dict[str, Figure]:
+    """Absence rate over the period and mean Bradford factor over the 52 weeks to its end.
+
+    The rate counts every working day each spell of `in_period` (the group's spells by department,
+    manager and location) spent in the group during the period: from the hire date, or the day its
+    tenure entered the chosen band, to its last day. So months add up to their quarter, and no
+    period's figure can be subtracted from another's to single out someone who left or joined.
+    The Bradford factor is a person's, so it is averaged over `people` (in headcount at the period's end).
+    """
     p_end = np.datetime64(min(p.end, today), "D")
     p_start = np.datetime64(p.start, "D")
-    first = np.maximum(people["hire"].values.astype("datetime64[D]"), p_start)
-    available = int(working_days(first, np.full(len(first), p_end)).sum())
-    users = set(people["user_id"].tolist())
-    ab = absences[absences["user_id"].isin(users)]
-    if ab.empty:
-        sick = 0
-        b_mean = 0.0
-    else:
-        hire_of = dict(zip(people["user_id"], people["hire"].values.astype("datetime64[D]")))
+    hire = in_period["hire"].values.astype("datetime64[D]")
+    first = np.maximum(hire, p_start)
+    last = np.minimum(in_period["end"].values.astype("datetime64[D]"), p_end)
+    if band is not None:
+        lo_days, hi_days = _BAND_DAYS[TENURE_BANDS.index(band)]
+        first = np.maximum(first, hire + np.timedelta64(lo_days, "D"))
+        if hi_days is not None:
+            last = np.minimum(last, hire + np.timedelta64(hi_days, "D"))
+    spans = pd.DataFrame({"user_id": in_period["user_id"].values, "first": first, "last": last})
+    spans = spans[spans["last"] >= spans["first"]]
+    available = int(working_days(spans["first"].values, spans["last"].values).sum()) if len(spans) else 0
+    sick = 0
+    if len(spans) and not absences.empty:
+        ab = absences.merge(spans, on="user_id")
         a_start = pd.to_datetime(ab["start"]).values.astype("datetime64[D]")
         a_end = pd.to_datetime(ab["end"]).values.astype("datetime64[D]")
-        lo = np.maximum(a_start, np.maximum(np.array([hire_of[u] for u in ab["user_id"]]), p_start))
-        hi = np.minimum(a_end, p_end)
-        sick = int(working_days(lo, hi).sum())
+        sick = int(working_days(np.maximum(a_start, ab["first"].values.astype("datetime64[D]")),
+                                np.minimum(a_end, ab["last"].values.astype("datetime64[D]"))).sum())
+    users = set(people["user_id"].tolist())
+    ab = absences[absences["user_id"].isin(users)]
+    b_mean = 0.0
+    if not ab.empty:
+        a_start = pd.to_datetime(ab["start"]).values.astype("datetime64[D]")
+        a_end = pd.to_datetime(ab["end"]).values.astype("datetime64[D]")
         w_lo = p_end - np.timedelta64(52 * 7 - 1, "D")
         in_window = (a_end >= w_lo) & (a_start <= p_end)
         d = working_days(np.maximum(a_start, w_lo), np.minimum(a_end, p_end))
@@ -922,7 +1006,7 @@ def _absence(p: Period, people: pd.DataFrame, absences: pd.DataFrame, today: dat
         b_mean = float(b.sum()) / len(users)
     return {
         "absence_rate": Figure(value=(sick / available) if available else None, numerator=sick, denominator=available,
-                               n=len(users), hidden=None if available else "no_data"),
+                               n=len(spans["user_id"].unique()), hidden=None if available else "no_data"),
         "bradford": Figure(value=b_mean, n=len(users)),
     }
 

@@ -45,11 +45,7 @@ from lms.people.models import EmploymentSpell, EndType
 
 from .models import (
     EngagementWeek,
-    PulseAnswer,
-    PulseQuestion,
-    PulseResponse,
     PulseRound,
-    QuestionKind,
     RiskFeedback,
     RiskRun,
     RiskRunStatus,
@@ -74,7 +70,7 @@ FEATURES = (
     "onboarding_gap",        # first year only: share of onboarding tasks NOT done by day 90
     "manager_span",          # the manager's direct reports (0 without a manager)
     "manager_team_turnover", # voluntary leavers of the manager's team in 12 months / team (person excluded)
-    "dept_enps",             # the department's latest sealed eNPS (>= 5 respondents), else the mean
+    "dept_enps",             # the department's latest sealed eNPS as the pulse results show it, else the mean
     "has_devplan",           # an open development-plan goal
 )
 
@@ -94,7 +90,6 @@ HIGH_P = 0.5
 #: departments need this many scored people for their expected leavers to be shown
 MIN_GROUP = 5
 C_REGULARISATION = 1.0
-ENPS_MIN_RESPONDENTS = 5
 
 
 # --- panel --------------------------------------------------------------------------------------
@@ -197,27 +192,18 @@ def _spells(as_of: date) -> pd.DataFrame:
 
 
 def _enps_by_department() -> pd.DataFrame:
-    """eNPS of each sealed round per respondent department with at least 5 respondents (group-level only)."""
-    rows = db.session.execute(
-        select(
-            PulseRound.closes_on,
-            PulseResponse.department_id,
-            func.count().label("n"),
-            func.sum(case((PulseAnswer.value >= 9, 1), else_=0)).label("promoters"),
-            func.sum(case((PulseAnswer.value <= 6, 1), else_=0)).label("detractors"),
-        )
-        .join(PulseResponse, PulseResponse.round_id == PulseRound.id)
-        .join(PulseAnswer, PulseAnswer.response_id == PulseResponse.id)
-        .join(PulseQuestion, and_(PulseQuestion.id == PulseAnswer.question_id,
-                                  PulseQuestion.kind == QuestionKind.enps))
-        .where(PulseRound.is_sealed.is_(True), PulseResponse.department_id.is_not(None))
-        .group_by(PulseRound.id, PulseRound.closes_on, PulseResponse.department_id)
-        .having(func.count() >= ENPS_MIN_RESPONDENTS)
-    ).all()
-    df = pd.DataFrame(rows, columns=["closes_on", "department_id", "n", "promoters", "detractors"])
-    df["enps"] = 100.0 * (df["promoters"] - df["detractors"]) / df["n"].where(df["n"] > 0)
+    """eNPS of each sealed round per department exactly as the pulse results show it (the department
+    with its sub-departments, at least 5 respondents, and not derivable from the other groups shown):
+    a figure the results hide must not reappear in a person's factors (group-level only)."""
+    from . import pulse
+
+    rounds = db.session.execute(select(PulseRound).where(PulseRound.is_sealed.is_(True))
+                                .order_by(PulseRound.closes_on, PulseRound.id)).scalars().all()
+    rows = [(rnd.closes_on, res.key, res.n, res.enps) for rnd in rounds for res in pulse.round_results(rnd)
+            if isinstance(res.key, int) and res.is_shown and res.enps is not None]
+    df = pd.DataFrame(rows, columns=["closes_on", "department_id", "n", "enps"])
     df["closes_on"] = pd.to_datetime(df["closes_on"])
-    return df.sort_values("closes_on")
+    return df.sort_values("closes_on", kind="stable")
 
 
 def _naive_utc(values) -> pd.Series:
@@ -703,12 +689,15 @@ def latest_run() -> RiskRun | None:
 
 def department_expected(run: RiskRun) -> list[tuple[int, int, float]]:
     """(department id, scored people, expected voluntary leavers = sum of probabilities) for
-    departments with at least 5 scored people, most expected first."""
+    departments with at least 5 scored people outside the high band, most expected first: the
+    high-risk list shows its people's probabilities, so a sum of fewer than 5 others could be
+    worked out from it and would be an unaudited view of their scores."""
+    not_high = func.sum(case((RiskScore.band != "high", 1), else_=0))
     rows = db.session.execute(
         select(RiskScore.department_id, func.count(), func.sum(RiskScore.probability))
         .where(RiskScore.run_id == run.id, RiskScore.band.in_(SHOWN_BANDS), RiskScore.department_id.is_not(None))
         .group_by(RiskScore.department_id)
-        .having(func.count() >= MIN_GROUP)
+        .having(not_high >= MIN_GROUP)
     ).all()
     return sorted(((d, int(n), float(s)) for d, n, s in rows), key=lambda r: -r[2])
 

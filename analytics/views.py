@@ -334,7 +334,7 @@ def pulse_answer(round_id: int):
             values[q.id] = raw
             if q.kind is QuestionKind.text:
                 texts[q.id] = raw[:4000]
-            elif raw.isdigit():
+            elif raw.isascii() and raw.isdigit():  # not "²", which int() refuses
                 scores[q.id] = int(raw)
             else:
                 errors[f"q{q.id}"] = _("Choose an answer.")
@@ -372,6 +372,19 @@ def _dashboard(user, today) -> dict | None:
 
 
 register_panel("pulse", "analytics/pulse/_dashboard.html", _dashboard, order=60)
+
+
+#: the largest id an integer column holds; a larger id in an analytics URL is a 404, not a database error
+MAX_ID = 2**31 - 1
+
+
+@bp.url_value_preprocessor
+def _ids_in_range(endpoint, values) -> None:
+    for value in (values or {}).values():
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
+            abort(404)
+
+
 from . import exit_views  # noqa: E402,F401
 from . import risk_views  # noqa: E402,F401
 from . import retention_views  # noqa: E402,F401

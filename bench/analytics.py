@@ -7,9 +7,10 @@ regretted leavers — and M xAPI statements (default 5,000,000) spread over two 
 COPY in the shape the platform's emitter stores them. Then it measures, on this machine:
 
 - the nightly work exactly as the Celery task runs it (`analytics.tasks.nightly`: engagement
-  refresh of the recent weeks, early-warning scoring, alerts), its wall time and the peak memory of
-  this process (``ru_maxrss``) and of the PostgreSQL backend (from ``pg_stat_activity`` is not
-  possible, so the server's peak is taken from ``/proc`` of its processes when they are local);
+  refresh of the recent weeks, early-warning validation and scoring, alerts, the stored retention
+  curves and Cox model), its wall time and the peak memory of this process (``ru_maxrss``; the
+  database server's own memory is bounded by its settings, e.g. the engagement refresh's
+  ``work_mem`` of 128 MB);
 - the full rebuild of the engagement table from all statements (what the first night does);
 - p50/p95 latency of each HR page through the WSGI app, signed in as HR.
 
@@ -99,7 +100,7 @@ def build_organisation(employees: int, today: date, rng: random.Random) -> dict:
     hr_id = ids.pop()
     db.session.execute(insert(UserRole), [{"user_id": hr_id, "role": Role.hr}])
     managers = {d: ids[k] for k, d in enumerate(dept_ids)}  # the first 40 manage a department each
-    spells, periods = [], {}
+    spells, periods, quiet = [], {}, {}
     left = 0
     for k, uid in enumerate(ids):
         dept = dept_ids[k % len(dept_ids)]
@@ -118,11 +119,14 @@ def build_organisation(employees: int, today: date, rng: random.Random) -> dict:
                        "is_regretted": regretted, "department_id": dept,
                        "manager_id": None if uid == managers[dept] else managers[dept], "job_title": "Specialist"})
         periods[uid] = (hire, end or today)
+        if end_type == "voluntary" and rng.random() < 0.7:
+            # a signal for the model to find: most voluntary leavers stop learning months before they go
+            quiet[uid] = max(hire + timedelta(days=1), end - timedelta(days=rng.randint(60, 150)))
     db.session.execute(insert(EmploymentSpell), spells)
     inactive = [uid for uid, (_h, e) in periods.items() if e < today]
     db.session.execute(User.__table__.update().where(User.id.in_(inactive)).values(is_active=False))
     db.session.commit()
-    return {"ids": ids, "periods": periods, "hr_id": hr_id, "departments": dept_ids}
+    return {"ids": ids, "periods": periods, "quiet": quiet, "hr_id": hr_id, "departments": dept_ids}
 
 
 def copy_statements(org: dict, count: int, today: date, base_url: str, rng: random.Random) -> int:
@@ -136,7 +140,8 @@ def copy_statements(org: dict, count: int, today: date, base_url: str, rng: rand
     from lms.extensions import db
 
     start = today - timedelta(days=730)
-    people = [(uid, max(h, start), e) for uid, (h, e) in org["periods"].items() if e > start]
+    people = [(uid, max(h, start), org["quiet"].get(uid, e)) for uid, (h, e) in org["periods"].items()
+              if org["quiet"].get(uid, e) > start]
     weight = [rng.lognormvariate(0, 0.8) * max(1, (e - h).days) for _, h, e in people]
     scale = count / sum(weight)
     db.session.execute(text("CREATE TEMP TABLE bench_people (user_id int, first_day date, last_day date, n int)"))
@@ -249,14 +254,18 @@ def main() -> None:
 
     client = app.test_client()
     with app.app_context():
-        from lms.people.models import User
+        from lms.people.models import Department, User
 
         hr = db.session.execute(select(User).where(User.email == "hr@bench.example")).scalar_one()
+        org_departments = db.session.execute(select(Department.id).where(Department.parent_id.is_not(None))
+                                             .order_by(Department.id)).scalars().all()
     client.post("/login", data={"email": "hr@bench.example", "password": "fasthold-bench"})
+    dept = org_departments[len(org_departments) // 2]
     pages = {
-        "KPIs (year)": "/analytics/kpis",
-        "KPIs (quarter, one department)": "/analytics/kpis?period=quarter",
-        "retention curves and Cox": "/analytics/retention",
+        "KPIs (by quarter, two years)": "/analytics/kpis",
+        "KPIs (by month, one department)": f"/analytics/kpis?granularity=month&department_id={dept}",
+        "KPIs as PDF": "/analytics/kpis.pdf",
+        "retention curves and Cox (stored)": "/analytics/retention",
         "early warning": "/analytics/risk",
         "alerts": "/analytics/alerts",
         "exit reason patterns": "/analytics/exits/patterns",

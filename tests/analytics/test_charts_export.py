@@ -72,3 +72,16 @@ def test_pdf_report_holds_title_table_chart_and_nordic_letters():
     text = "".join(page.extract_text() for page in reader.pages)
     assert "Personaleomsætning" in text and "Økonomi" in text and "0.125" in text and "–" in text
     assert reader.pages[0].images, "the chart is embedded as an image"
+
+
+def test_a_chart_is_drawn_once_for_the_same_inputs_and_again_for_new_ones(monkeypatch):
+    from matplotlib.figure import Figure
+
+    draws = []
+    original = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda self, *a, **k: (draws.append(1), original(self, *a, **k))[1])
+    points = {"eNPS": [("2026-Q1", 12), ("2026-Q2", 9)]}
+    first = charts.line_chart(points, alt="eNPS").svg()
+    assert charts.line_chart(points, alt="eNPS").svg() == first and len(draws) == 1
+    charts.line_chart({"eNPS": [("2026-Q1", 12), ("2026-Q2", 7)]}, alt="eNPS").svg()
+    assert len(draws) == 2

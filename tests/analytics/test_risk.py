@@ -168,6 +168,8 @@ def test_department_enps_is_a_group_signal_from_sealed_rounds_with_five_responde
     from analytics.models import PulseAnswer, PulseQuestion, PulseResponse, PulseRound, PulseSurvey, QuestionKind, Schedule
 
     big, small = create_department("eNPS big"), create_department("eNPS small")
+    # one more small group, so the organisation minus "big" is 5 people and "big" can be shown
+    tiny = create_department("eNPS tiny")
     person = create_user(department=big, hire_date=date(2024, 1, 1))
     other = create_user(department=small, hire_date=date(2024, 1, 1))
     survey = PulseSurvey(title="Pulse", organisation="Org", schedule=Schedule.once, starts_on=date(2026, 2, 1))
@@ -178,7 +180,7 @@ def test_department_enps_is_a_group_signal_from_sealed_rounds_with_five_responde
                      is_sealed=True)
     db.session.add_all([question, rnd])
     db.session.flush()
-    for dept, values in ((big, [10, 10, 9, 3, 8]), (small, [0, 0, 0, 0])):
+    for dept, values in ((big, [10, 10, 9, 3, 8]), (small, [0, 0, 0, 0]), (tiny, [7])):
         for v in values:
             rid = uuid.uuid4().hex
             db.session.add(PulseResponse(id=rid, round_id=rnd.id, department_id=dept.id, tenure_band="1-2"))
