@@ -218,9 +218,11 @@ def test_hr_goes_from_a_high_risk_alert_to_an_action_and_its_follow_up(page, ana
         run = RiskRun(as_of=TODAY, status=RiskRunStatus.scored, horizon_days=90, metrics={}, model={})
         db.session.add(run)
         db.session.flush()
-        db.session.add(RiskScore(run_id=run.id, user_id=bo.id, probability=0.62, band="high",
-                                 factors=[{"feature": "checkins_90d", "value": 0, "effect": 0.8}]))
+        score = RiskScore(run_id=run.id, user_id=bo.id, probability=0.62, band="high",
+                          factors=[{"feature": "checkins_90d", "value": 0, "effect": 0.8}])
+        db.session.add(score)
         db.session.commit()
+        score_id = score.id
         assert raise_alerts.run() >= 1
         alert_id = db.session.execute(select(RetentionAlert.id).where(
             RetentionAlert.kind == AlertKind.high_risk, RetentionAlert.scope_id == bo.id)).scalar_one()
@@ -253,7 +255,7 @@ def test_hr_goes_from_a_high_risk_alert_to_an_action_and_its_follow_up(page, ana
         hr_id = db.session.execute(select(User.id).where(User.email == HR)).scalar_one()
         viewed = db.session.execute(select(AuditEntry).where(
             AuditEntry.action == "view", AuditEntry.subject_user_id == bo_id, AuditEntry.actor_id == hr_id,
-            AuditEntry.entity_type == "RetentionAlert", AuditEntry.entity_id == alert_id)).scalars().all()
-        assert len(viewed) >= 1  # the alert centre showed HR Bo's score
+            AuditEntry.entity_type == "risk_score", AuditEntry.entity_id == score_id)).scalars().all()
+        assert len(viewed) >= 1  # the alert centre (and the action pages) showed HR Bo's score
         assert db.session.get(RetentionAlert, alert_id).status.value == "acted"
         db.session.remove()
