@@ -109,7 +109,8 @@ def _locale() -> str:
     try:
         from flask_babel import get_locale
 
-        return str(get_locale())
+        locale = get_locale()
+        return str(locale) if locale is not None else ""
     except Exception:  # outside a request (a task, a test): no locale
         return ""
 
@@ -133,16 +134,34 @@ def _figure(width: float = 7.0, height: float = 3.2) -> tuple[Figure, Any]:
     return fig, ax
 
 
-def _formatter(kind: str | None) -> FuncFormatter | PercentFormatter | None:
+class _LocalPercent(PercentFormatter):
+    """Percent ticks with as many decimals as the axis range needs, in the reader's notation
+    (5,5 % in Danish and Swedish, 5.5% in English)."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__(xmax=1.0, decimals=None)
+        self.language = language
+
+    def format_pct(self, x, display_range):
+        text = super().format_pct(x, display_range)
+        return text if self.language in ("", "en") else text.replace(".", ",").replace("%", "\u00a0%")
+
+
+def _localise(text: str, language: str) -> str:
+    return text if language in ("", "en") else text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def _formatter(kind: str | None) -> FuncFormatter | PercentFormatter:
+    language = _locale().split("_")[0]
     if kind == "percent":
-        return PercentFormatter(xmax=1.0, decimals=None)  # as many decimals as the axis range needs
+        return _LocalPercent(language)
     if kind == "integer":
-        return FuncFormatter(lambda v, _pos: f"{v:.0f}")
-    return None
+        return FuncFormatter(lambda v, _pos: _localise(f"{v:,.0f}", language))
+    return FuncFormatter(lambda v, _pos: _localise(f"{v:,.10g}" if abs(v) >= 1000 else f"{v:.10g}", language))
 
 
 def _finish(ax, *, title: str | None, x_label: str | None, y_label: str | None, y_format: str | None,
-            legend: bool) -> None:
+            legend: bool, numeric_y: bool = True) -> None:
     with rc_context(_RC):
         if title:
             ax.set_title(title, loc="left", fontsize=11, color="#111827")
@@ -150,9 +169,8 @@ def _finish(ax, *, title: str | None, x_label: str | None, y_label: str | None, 
             ax.set_xlabel(x_label)
         if y_label:
             ax.set_ylabel(y_label)
-        fmt = _formatter(y_format)
-        if fmt is not None:
-            ax.yaxis.set_major_formatter(fmt)
+        if numeric_y:
+            ax.yaxis.set_major_formatter(_formatter(y_format))
         if y_format == "integer":
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         if legend and ax.get_legend_handles_labels()[0]:
@@ -238,6 +256,7 @@ def step_chart(
                 ax.fill_between(ts, [lo for _, _, lo, _ in points], [hi for _, _, _, hi in points], step="post",
                                 color=colour, alpha=0.15, linewidth=0)
         ax.set_ylim(0, 1.02)
+        ax.xaxis.set_major_formatter(_formatter(None))
     _finish(ax, title=title, x_label=x_label, y_label=y_label, y_format=y_format, legend=len(curves) > 1)
     return Chart(lambda: fig, alt)
 
@@ -284,9 +303,7 @@ def bar_chart(
             ax.set_yticks(range(len(labels)), labels)
             ax.invert_yaxis()
             ax.grid(axis="y", visible=False)
-            fmt = _formatter(value_format)
-            if fmt is not None:
-                ax.xaxis.set_major_formatter(fmt)
+            ax.xaxis.set_major_formatter(_formatter(value_format))
             if reference is not None:
                 ax.axvline(reference, color="#6b7280", linewidth=1, linestyle="--")
         else:
@@ -296,7 +313,7 @@ def bar_chart(
             if reference is not None:
                 ax.axhline(reference, color="#6b7280", linewidth=1, linestyle="--")
     _finish(ax, title=title, x_label=x_label, y_label=y_label,
-            y_format=None if horizontal else value_format, legend=n_series > 1)
+            y_format=None if horizontal else value_format, legend=n_series > 1, numeric_y=not horizontal)
     return Chart(lambda: fig, alt)
 
 
@@ -332,7 +349,7 @@ def heatmap(
                     text = f"{v * 100:.0f}%" if value_format == "percent" else f"{v:g}"
                     colour = "white" if top and v > 0.6 * top else "#111827"
                 ax.text(c, r, text, ha="center", va="center", fontsize=8, color=colour)
-    _finish(ax, title=title, x_label=None, y_label=None, y_format=None, legend=False)
+    _finish(ax, title=title, x_label=None, y_label=None, y_format=None, legend=False, numeric_y=False)
     return Chart(lambda: fig, alt)
 
 

@@ -85,3 +85,15 @@ def test_a_chart_is_drawn_once_for_the_same_inputs_and_again_for_new_ones(monkey
     assert charts.line_chart(points, alt="eNPS").svg() == first and len(draws) == 1
     charts.line_chart({"eNPS": [("2026-Q1", 12), ("2026-Q2", 7)]}, alt="eNPS").svg()
     assert len(draws) == 2
+
+
+def test_axis_numbers_follow_the_readers_language(app):
+    points = {"Turnover": [("2026-Q1", 0.055), ("2026-Q2", 0.04)]}
+    with app.test_request_context(headers={"Accept-Language": "da"}):
+        danish = _svg(charts.line_chart(points, alt="t", y_format="percent"))
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        english = _svg(charts.line_chart(points, alt="t", y_format="percent"))
+    import re
+
+    assert re.search(r">\d,\d+\u00a0%<", danish) and not re.search(r">\d\.\d+%<", danish)
+    assert re.search(r">\d\.\d+%<", english)
