@@ -87,8 +87,10 @@ def _email(first: str, last: str, taken: set[str]) -> str:
     return email
 
 
-def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None) -> DemoResult:
-    """Create the organisation; the caller commits."""
+def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None, history: bool = True) -> DemoResult:
+    """Create the organisation; the caller commits. Without `history` the two simulated years (their
+    leavers, activity, pulse rounds and exit interviews) are left out: quicker, for tests that do
+    not need them."""
     rng = random.Random(seed)
     today = today or date.today()
     depts: dict[str, Department] = {}
@@ -224,7 +226,8 @@ def build_demo(employees: int = 150, seed: int = 2026, today: date | None = None
     # Two years of past life: leavers, learning activity, pulse rounds, absences, exit interviews.
     # It predates the points programme: the engine's cursor moves past it, so nobody's points,
     # badges or leaderboard place (the demo logins' stories) change because of it.
-    simulate_history(today, random.Random(seed + 16), leavers=employees - made)
+    if history:
+        simulate_history(today, random.Random(seed + 16), leavers=employees - made)
     from gamification.models import StreamCursor
     from xapi.models import Statement
 
