@@ -17,7 +17,7 @@ from lms.people.models import User
 def test_demo_has_active_groups_with_threads_replies_and_helpful_answers(app, db):
     from lms.demo import build_demo
 
-    build_demo(employees=60, seed=5, today=date.today())
+    build_demo(employees=60, seed=5, today=date.today(), history=False)
     titles = set(db.session.execute(select(Forum.title).where(Forum.kind == "group")).scalars())
     assert {"Mentors", "New to Fjordhavn"} <= titles and len(titles) >= 4
     assert db.session.execute(select(func.count()).select_from(ForumThread)).scalar_one() >= 15

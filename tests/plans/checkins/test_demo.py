@@ -15,7 +15,7 @@ def test_demo_has_history_missed_upcoming_prepared_and_open_agreements(app, db):
     from lms.people.models import User
 
     today = date(2026, 11, 23)
-    build_demo(employees=60, seed=5, today=today)
+    build_demo(employees=60, seed=5, today=today, history=False)
     henrik = db.session.execute(select(User).where(User.email == f"manager@{DOMAIN}")).scalar_one()
     mads = db.session.execute(select(User).where(User.email == f"employee@{DOMAIN}")).scalar_one()
     rows = service.team_overview(henrik, today)
