@@ -455,15 +455,10 @@ REPORT_KEY = "actions_report"
 
 
 def _report_fingerprint() -> str:
-    from lms.people.models import EmploymentSpell
-
     from . import results
 
     acts = db.session.execute(select(func.count(RetentionAction.id), func.max(RetentionAction.created_at))).one()
-    spells = db.session.execute(select(func.count(EmploymentSpell.id), func.max(EmploymentSpell.updated_at))).one()
-    weeks = db.session.execute(select(func.count(), func.max(EngagementWeek.week_start),
-                                      func.sum(EngagementWeek.statements)).select_from(EngagementWeek)).one()
-    return results.fingerprint((*acts, *spells, *weeks))
+    return results.people_and_engagement_fingerprint(*acts)
 
 
 def precompute_report(today: date | None = None):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.people.models import utcnow
@@ -65,6 +65,19 @@ def decode(value):
 
 def fingerprint(parts: tuple) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def people_and_engagement_fingerprint(*extra) -> str:
+    """A digest of the employment spells and the engagement weeks (a few cheap aggregates), plus
+    `extra`: what the retention analyses are computed from, so a stored result can tell it is stale."""
+    from lms.people.models import EmploymentSpell
+
+    from .models import EngagementWeek
+
+    spells = db.session.execute(select(func.count(EmploymentSpell.id), func.max(EmploymentSpell.updated_at))).one()
+    weeks = db.session.execute(select(func.count(), func.max(EngagementWeek.week_start),
+                                      func.sum(EngagementWeek.statements)).select_from(EngagementWeek)).one()
+    return fingerprint((*spells, *weeks, *extra))
 
 
 def store(key: str, as_of: date, print_: str, data: dict) -> AnalyticsResult:

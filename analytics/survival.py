@@ -368,10 +368,7 @@ def retention_analysis(as_of: date | None = None, *, spells: pd.DataFrame | None
 
 
 def _fingerprint() -> str:
-    spells = db.session.execute(select(func.count(EmploymentSpell.id), func.max(EmploymentSpell.updated_at))).one()
-    weeks = db.session.execute(select(func.count(), func.max(EngagementWeek.week_start),
-                                      func.sum(EngagementWeek.statements)).select_from(EngagementWeek)).one()
-    return results.fingerprint((*spells, *weeks))
+    return results.people_and_engagement_fingerprint()
 
 
 RESULT_KEY = "retention"
