@@ -417,22 +417,27 @@ def _implied_filters(f: Filters, members: pd.DataFrame, parent_of: dict) -> list
     safe as that group too: a manager's team of 10 in a department of 12 is the department minus 2."""
     if members.empty:
         return []
+    return _implied_from(f, lambda col: members[col].unique(), "band" in members, parent_of)
+
+
+def _implied_from(f: Filters, unique, has_band: bool, parent_of: dict) -> list[Filters]:
+    """`_implied_filters` given `unique(column)`: the distinct values of a column among the (non-empty) members."""
     out = []
     if f.manager_id is None:
-        values = members["manager"].unique()
+        values = unique("manager")
         if len(values) == 1 and values[0] != NO_MANAGER:
             out.append(replace(f, manager_id=int(values[0])))
-    if f.tenure_band is None and "band" in members:
-        values = members["band"].unique()
+    if f.tenure_band is None and has_band:
+        values = unique("band")
         if len(values) == 1:
             out.append(replace(f, tenure_band=TENURE_BANDS[int(values[0])]))
     if f.location is None:
-        values = members["location"].unique()
+        values = unique("location")
         if len(values) == 1 and values[0] != "":
             out.append(replace(f, location=str(values[0])))
     if f.department_id is None:
         common = None
-        for dept in members["department_id"].unique():
+        for dept in unique("department_id"):
             chain, node = set(), dept
             while node is not None and node != ROOT and node not in chain:
                 chain.add(node)
@@ -446,37 +451,62 @@ class _Group:
     """The chosen group on every snapshot day: its headcounts, and its siblings' along each filter,
     each computed once over the whole panel (one pass per filter, not one per period)."""
 
-    def __init__(self, panel: _Panel, f: Filters, dept_ids: set | None, parent_of: dict):
+    _IMPLIED_COLUMNS = ("manager", "band", "location", "department_id")
+
+    def __init__(self, panel: _Panel, f: Filters, dept_ids: set | None, parent_of: dict,
+                 codes: dict | None = None, children: dict | None = None):
         rows = panel.rows
         n = len(panel.days)
         self.panel, self.parent_of, self.filters = panel, parent_of, f
+        self._children = children
         self._implied: dict[Filters, _Group] = {}
+        self._implied_by_days: dict[tuple, list[Filters]] = {}
+        self.snap = rows["snap"].to_numpy(dtype=int)
         self.mask = _match(rows, f, dept_ids).to_numpy(dtype=bool) if len(rows) else np.zeros(0, bool)
-        self.counts = np.bincount(rows["snap"].to_numpy(dtype=int)[self.mask], minlength=n) if len(rows) else \
-            np.zeros(n, int)
-        self.siblings: list[tuple[str, object, pd.DataFrame]] = []
+        self.counts = np.bincount(self.snap[self.mask], minlength=n) if len(rows) else np.zeros(n, int)
+        # each column the implied filters look at, as codes into its distinct values (shared with implied groups)
+        if codes is None:
+            codes = {col: pd.factorize(rows[col], use_na_sentinel=False) for col in self._IMPLIED_COLUMNS} \
+                if len(rows) else {}
+        self._codes = codes
+        self.siblings: list[tuple[str, object, list, np.ndarray]] = []
         for dim, col, value in _checks(f):
             others = _match(rows, f, dept_ids, skip=dim)
             table = rows[others].groupby(["snap", col]).size().unstack(fill_value=0) if len(rows) else \
                 pd.DataFrame()
-            self.siblings.append((dim, value, table.reindex(range(n), fill_value=0)))
+            table = table.reindex(range(n), fill_value=0)
+            self.siblings.append((dim, value, list(table.columns), table.to_numpy()))
 
     def size(self, days: list[date]) -> int:
         return int(sum(self.counts[self.panel.index[d]] for d in days))
+
+    def _implied_filters(self, days: list[date]) -> list[Filters]:
+        """`_implied_filters` of the group's members on `days` (memoised: asked for again and again)."""
+        key = tuple(days)
+        if key not in self._implied_by_days:
+            idx = [self.panel.index[d] for d in days]
+            sel = self.mask & np.isin(self.snap, idx) if len(self.snap) else self.mask
+            if not sel.any():
+                out: list[Filters] = []
+            else:
+                def unique(col):
+                    codes, values = self._codes[col]
+                    return values[np.nonzero(np.bincount(codes[sel], minlength=len(values)))[0]]
+                out = _implied_from(self.filters, unique, True, self.parent_of)
+            self._implied_by_days[key] = out
+        return self._implied_by_days[key]
 
     def is_safe(self, days: list[date], k_per_day: float) -> bool:
         """At least k on average over `days`, and not derivable from shown siblings (`pulse.suppress`),
         also when the same people are chosen by other filters (`_implied_filters`)."""
         if not self._is_safe(days, k_per_day):
             return False
-        idx = [self.panel.index[d] for d in days]
-        rows = self.panel.rows
-        members = rows[self.mask & rows["snap"].isin(idx).to_numpy(dtype=bool)] if len(rows) else rows
-        for g in _implied_filters(self.filters, members, self.parent_of):
+        for g in self._implied_filters(days):
             if g not in self._implied:
-                g_ids = (_subtree(g.department_id, _children(self.parent_of)) if g.department_id is not None
-                         else None)
-                self._implied[g] = _Group(self.panel, g, g_ids, self.parent_of)
+                if self._children is None:
+                    self._children = _children(self.parent_of)
+                g_ids = _subtree(g.department_id, self._children) if g.department_id is not None else None
+                self._implied[g] = _Group(self.panel, g, g_ids, self.parent_of, self._codes, self._children)
             if not self._implied[g]._is_safe(days, k_per_day):
                 return False
         return True
@@ -486,8 +516,9 @@ class _Group:
         if self.size(days) < k:
             return False
         idx = [self.panel.index[d] for d in days]
-        for dim, value, table in self.siblings:
-            sizes = {key: int(v) for key, v in table.iloc[idx].sum().items() if v}
+        for dim, value, columns, table in self.siblings:
+            sums = table[idx].sum(axis=0)
+            sizes = {key: int(v) for key, v in zip(columns, sums) if v}
             if dim == "department":
                 shown = pulse.suppress(self.parent_of, {ROOT: 0, **sizes}, k)
             else:
@@ -498,8 +529,7 @@ class _Group:
 
     def members(self, day: date) -> np.ndarray:
         """Panel row positions of the group on `day`."""
-        snap = self.panel.rows["snap"].to_numpy(dtype=int)
-        return np.nonzero(self.mask & (snap == self.panel.index[day]))[0]
+        return np.nonzero(self.mask & (self.snap == self.panel.index[day]))[0]
 
 
 def _checks(f: Filters) -> list[tuple[str, str, object]]:
