@@ -469,6 +469,8 @@ class _Group:
             codes = {col: pd.factorize(rows[col], use_na_sentinel=False) for col in self._IMPLIED_COLUMNS} \
                 if len(rows) else {}
         self._codes = codes
+        self._values = {col: values for col, (_codes, values) in codes.items()}
+        self._counts_by_code: dict[str, np.ndarray] = {}
         self.siblings: list[tuple[str, object, list, np.ndarray]] = []
         for dim, col, value in _checks(f):
             others = _match(rows, f, dept_ids, skip=dim)
@@ -485,16 +487,23 @@ class _Group:
         key = tuple(days)
         if key not in self._implied_by_days:
             idx = [self.panel.index[d] for d in days]
-            sel = self.mask & np.isin(self.snap, idx) if len(self.snap) else self.mask
-            if not sel.any():
+            if not self.counts[idx].sum():
                 out: list[Filters] = []
             else:
                 def unique(col):
-                    codes, values = self._codes[col]
-                    return values[np.nonzero(np.bincount(codes[sel], minlength=len(values)))[0]]
+                    return self._values[col][np.nonzero(self._code_counts(col)[idx].sum(axis=0))[0]]
                 out = _implied_from(self.filters, unique, True, self.parent_of)
             self._implied_by_days[key] = out
         return self._implied_by_days[key]
+
+    def _code_counts(self, col: str) -> np.ndarray:
+        """Members per snapshot day (rows) and distinct value of `col` (columns, as `_values[col]`)."""
+        if col not in self._counts_by_code:
+            codes, values = self._codes[col]
+            n_days, n_values = len(self.panel.days), len(values)
+            flat = self.snap[self.mask] * n_values + codes[self.mask]
+            self._counts_by_code[col] = np.bincount(flat, minlength=n_days * n_values).reshape(n_days, n_values)
+        return self._counts_by_code[col]
 
     def is_safe(self, days: list[date], k_per_day: float) -> bool:
         """At least k on average over `days`, and not derivable from shown siblings (`pulse.suppress`),
@@ -926,10 +935,15 @@ def _cross_module(f: Filters, plist: list[Period], group: _Group, spells: pd.Dat
         .where(Absence.absence_type == AbsenceType.sick, Absence.end_date >= window_lo,
                Absence.start_date <= plist[-1].end)).all(), columns=["user_id", "start", "end"])
 
+    if not absences.empty:  # once, not in every period
+        absences["start"] = pd.to_datetime(absences["start"])
+        absences["end"] = pd.to_datetime(absences["end"])
     group_spells = spells[spells["spell_id"].isin(in_group)]
+    panel_spell = group.panel.rows["spell"].to_numpy()
+    spell_user = spells["user_id"].to_numpy()
     out: dict[str, dict[str, Figure]] = {}
     for i, p in enumerate(plist):
-        people_spells = spells.iloc[group.panel.rows["spell"].to_numpy()[group.members(p.snapshots[-1])]]
+        people_spells = pd.DataFrame({"user_id": spell_user[panel_spell[group.members(p.snapshots[-1])]]})
         users = set(people_spells["user_id"].tolist())
         n = len(users)
         figs: dict[str, Figure] = {}
@@ -1011,18 +1025,20 @@ def _absence(p: Period, people: pd.DataFrame, in_period: pd.DataFrame, absences:
         first = np.maximum(first, hire + np.timedelta64(lo_days, "D"))
         if hi_days is not None:
             last = np.minimum(last, hire + np.timedelta64(hi_days, "D"))
-    spans = pd.DataFrame({"user_id": in_period["user_id"].values, "first": first, "last": last})
-    spans = spans[spans["last"] >= spans["first"]]
-    available = int(working_days(spans["first"].values, spans["last"].values).sum()) if len(spans) else 0
+    keep = last >= first
+    span_users = in_period["user_id"].to_numpy()[keep]
+    first, last = first[keep], last[keep]
+    available = int(working_days(first, last).sum()) if len(span_users) else 0
     sick = 0
-    if len(spans) and not absences.empty:
+    if len(span_users) and not absences.empty:
+        spans = pd.DataFrame({"user_id": span_users, "first": first, "last": last})
         ab = absences.merge(spans, on="user_id")
         a_start = pd.to_datetime(ab["start"]).values.astype("datetime64[D]")
         a_end = pd.to_datetime(ab["end"]).values.astype("datetime64[D]")
         sick = int(working_days(np.maximum(a_start, ab["first"].values.astype("datetime64[D]")),
                                 np.minimum(a_end, ab["last"].values.astype("datetime64[D]"))).sum())
     users = set(people["user_id"].tolist())
-    ab = absences[absences["user_id"].isin(users)]
+    ab = absences[absences["user_id"].isin(users)] if not absences.empty else absences
     b_mean = 0.0
     if not ab.empty:
         a_start = pd.to_datetime(ab["start"]).values.astype("datetime64[D]")
@@ -1036,7 +1052,7 @@ def _absence(p: Period, people: pd.DataFrame, in_period: pd.DataFrame, absences:
         b_mean = float(b.sum()) / len(users)
     return {
         "absence_rate": Figure(value=(sick / available) if available else None, numerator=sick, denominator=available,
-                               n=len(spans["user_id"].unique()), hidden=None if available else "no_data"),
+                               n=len(np.unique(span_users)), hidden=None if available else "no_data"),
         "bradford": Figure(value=b_mean, n=len(users)),
     }
 
