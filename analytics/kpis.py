@@ -277,11 +277,14 @@ def _spells() -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["spell_id", "user_id", "hire_date", "end_date", "end_type", "is_regretted",
                                      "department_id", "manager_id", "location"])
     far = np.datetime64("9999-12-31", "D")
-    df["hire"] = np.array([np.datetime64(d, "D") for d in df["hire_date"]], dtype="datetime64[D]")
-    df["end"] = np.array([far if d is None or pd.isna(d) else np.datetime64(d, "D") for d in df["end_date"]],
-                         dtype="datetime64[D]")
-    df["end_type"] = df["end_type"].map(lambda v: v.value if isinstance(v, EndType) else v)
-    df["manager"] = [NO_MANAGER if m is None or pd.isna(m) else int(m) for m in df["manager_id"]]
+    df["hire"] = np.array(df["hire_date"].tolist(), dtype="datetime64[D]")
+    end = df["end_date"]
+    df["end"] = np.where(pd.isna(end).to_numpy(), far,
+                         np.array(end.where(end.notna(), None).tolist(), dtype="datetime64[D]"))
+    values = {v: v.value if isinstance(v, EndType) else v for v in df["end_type"].unique()}
+    df["end_type"] = df["end_type"].map(values.__getitem__)
+    manager = df["manager_id"]
+    df["manager"] = np.where(pd.isna(manager).to_numpy(), NO_MANAGER, manager.to_numpy()).astype("int64")
     df["location"] = df["location"].fillna("")
     df["is_regretted"] = df["is_regretted"].fillna(False).astype(bool)
     return df
@@ -372,15 +375,19 @@ def flat_shown(sizes: dict, k: float) -> set:
 
 
 def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept_ids: set | None,
-                   weight: str | None = None, implied: bool = True) -> bool:
+                   weight: str | None = None, implied: bool = True, memo: dict | None = None) -> bool:
     """The chosen group has at least k (summed weight) and cannot be derived from shown siblings.
 
     For each filter that is set, the group's siblings along that filter (the other filters fixed)
     go through `pulse.suppress`; the group must survive every one, and so must the same people
-    chosen by other filters (`_implied_filters`).
+    chosen by other filters (`_implied_filters`). `memo` (a dict kept by the caller) saves the
+    work that does not depend on k when the same `df` and `f` are asked for with another k.
     """
+    memo = {} if memo is None else memo
     w = df[weight] if weight else pd.Series(1, index=df.index)
-    if w[_match(df, f, dept_ids)].sum() < k:
+    if "mask" not in memo:
+        memo["mask"] = _match(df, f, dept_ids)
+    if w[memo["mask"]].sum() < k:
         return False
     checks = []
     if f.department_id is not None:
@@ -402,10 +409,12 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
             return False
     if not implied:
         return True
-    children = _children(parent_of)
-    for g in _implied_filters(f, df[_match(df, f, dept_ids)], parent_of):
-        g_ids = _subtree(g.department_id, children) if g.department_id is not None else None
-        if not _group_is_safe(df, g, k, parent_of, g_ids, weight, implied=False):
+    if "implied" not in memo:
+        children = _children(parent_of)
+        memo["implied"] = [(g, _subtree(g.department_id, children) if g.department_id is not None else None, {})
+                           for g in _implied_filters(f, df[memo["mask"]], parent_of)]
+    for g, g_ids, g_memo in memo["implied"]:
+        if not _group_is_safe(df, g, k, parent_of, g_ids, weight, implied=False, memo=g_memo):
             return False
     return True
 
@@ -695,14 +704,16 @@ def _cohorts(f: Filters, gspells: pd.DataFrame, spells: pd.DataFrame, parent_of:
         all_in = spells[(spells["hire"] >= s) & (spells["hire"] <= e)]
         mine = gspells[(gspells["hire"] >= s) & (gspells["hire"] <= e)]
         n = len(mine)
-        if not _group_is_safe(all_in, fs, MIN_COUNT, parent_of, dept_ids):
+        memo: dict = {}
+        if not _group_is_safe(all_in, fs, MIN_COUNT, parent_of, dept_ids, memo=memo):
             out.append(CohortRow(label, c, c_end, _hidden("small_count")))
-        elif not _group_is_safe(all_in, fs, MIN_RATE, parent_of, dept_ids):
+        elif not _group_is_safe(all_in, fs, MIN_RATE, parent_of, dept_ids, memo=memo):
             out.append(CohortRow(label, c, c_end, _hidden("small_rate", n=n)))
         else:
             hires = mine["hire"].values.astype("datetime64[D]")
             ends = mine["end"].values.astype("datetime64[D]")
-            years = np.array([np.datetime64(_add_year(h.astype(date)), "D") for h in hires])
+            first_days, which = np.unique(hires, return_inverse=True)  # the anniversary once per hire date
+            years = np.array([np.datetime64(_add_year(h.astype(date)), "D") for h in first_days])[which.ravel()]
             now = np.datetime64(today, "D")
             left_in_year = (ends < years) & (ends <= now)  # left on or before the day before the anniversary
             if _add_year(c_end) <= today:
