@@ -950,7 +950,7 @@ def _cross_module(f: Filters, plist: list[Period], group: _Group, spells: pd.Dat
         absences["start"] = pd.to_datetime(absences["start"])
         absences["end"] = pd.to_datetime(absences["end"])
     group_spells = spells[spells["spell_id"].isin(in_group)]
-    panel_spell = group.panel.rows["spell"].to_numpy()
+    panel_spell = group.panel.rows["spell"].to_numpy(dtype=int)
     spell_user = spells["user_id"].to_numpy()
     out: dict[str, dict[str, Figure]] = {}
     for i, p in enumerate(plist):
