@@ -326,6 +326,7 @@ class _Panel:
         if spells.empty or not self.days:
             self.rows = pd.DataFrame(columns=["spell", "snap", "band", "department_id", "manager", "location"])
             return
+        self.spell_columns = {col: spells[col].to_numpy() for col in ("department_id", "manager", "location")}
         d = np.array(self.days, dtype="datetime64[D]")
         hire = spells["hire"].values.astype("datetime64[D]")[:, None]
         end = spells["end"].values.astype("datetime64[D]")[:, None]
@@ -474,9 +475,15 @@ class _Group:
         self.mask = _match(rows, f, dept_ids).to_numpy(dtype=bool) if len(rows) else np.zeros(0, bool)
         self.counts = np.bincount(self.snap[self.mask], minlength=n) if len(rows) else np.zeros(n, int)
         # each column the implied filters look at, as codes into its distinct values (shared with implied groups)
-        if codes is None:
-            codes = {col: pd.factorize(rows[col], use_na_sentinel=False) for col in self._IMPLIED_COLUMNS} \
-                if len(rows) else {}
+        if codes is None and len(rows):
+            # spell attributes are factorised on the (fewer) spells and carried to the panel rows
+            spell_pos = rows["spell"].to_numpy(dtype=int)
+            codes = {"band": (rows["band"].to_numpy(dtype=int), np.arange(len(TENURE_BANDS)))}
+            for col in ("manager", "location", "department_id"):
+                spell_codes, values = pd.factorize(panel.spell_columns[col], use_na_sentinel=False)
+                codes[col] = (spell_codes[spell_pos], values)
+        elif codes is None:
+            codes = {}
         self._codes = codes
         self._values = {col: values for col, (_codes, values) in codes.items()}
         self._counts_by_code: dict[str, np.ndarray] = {}
@@ -785,6 +792,14 @@ def _by_department(f: Filters, plist: list[Period], panel: _Panel, spells: pd.Da
         left["band"] = tenure_band_code(left["hire"].values.astype("datetime64[D]"),
                                         left["end"].values.astype("datetime64[D]"))
     left = left[_match(left, others, None)] if len(left) else left
+    # leavers, voluntary and involuntary leavers by (direct) department, summed over subtrees below
+    tallies: dict = {}
+    if len(left):
+        et = left["end_type"].to_numpy()
+        per = pd.DataFrame({"d": left["department_id"].to_numpy(), "n": 1,
+                            "v": (et == EndType.voluntary.value).astype(int),
+                            "i": (et == EndType.involuntary.value).astype(int)}).groupby("d").sum()
+        tallies = {d: (int(n), int(v), int(i)) for d, n, v, i in per.itertuples()}
     out: list[DepartmentRow] = []
 
     def walk(g, depth: int) -> None:
@@ -792,10 +807,16 @@ def _by_department(f: Filters, plist: list[Period], panel: _Panel, spells: pd.Da
         hc = sum(direct.get(x, 0) for x in ids) / n_snap
         if hc == 0 and g != ROOT:
             return
-        lv = left[left["department_id"].isin(ids)] if g != ROOT else left
-        n_left = len(lv)
-        vol = int((lv["end_type"] == EndType.voluntary.value).sum()) if n_left else 0
-        inv = int((lv["end_type"] == EndType.involuntary.value).sum()) if n_left else 0
+        if g == ROOT:
+            lv = left
+            n_left = len(lv)
+            vol = int((lv["end_type"] == EndType.voluntary.value).sum()) if n_left else 0
+            inv = int((lv["end_type"] == EndType.involuntary.value).sum()) if n_left else 0
+        else:
+            n_left = vol = inv = 0
+            for x in ids:
+                n_x, vol_x, inv_x = tallies.get(x, (0, 0, 0))
+                n_left, vol, inv = n_left + n_x, vol + vol_x, inv + inv_x
         c, r = g in countable, g in rateable
         out.append(DepartmentRow(
             g, _("Whole organisation") if g == ROOT else names[g], depth, hc if c else None,
