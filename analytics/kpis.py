@@ -385,10 +385,12 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
     work that does not depend on k when the same `df` and `f` are asked for with another k.
     """
     memo = {} if memo is None else memo
-    w = df[weight] if weight else pd.Series(1, index=df.index)
     if "mask" not in memo:
+        memo["w"] = w = df[weight] if weight else pd.Series(1, index=df.index)
         memo["mask"] = _match(df, f, dept_ids)
-    if w[memo["mask"]].sum() < k:
+        memo["size"] = w[memo["mask"]].sum()
+    w = memo["w"]
+    if memo["size"] < k:
         return False
     checks = []
     if f.department_id is not None:
@@ -400,8 +402,10 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
     if f.location is not None:
         checks.append(("location", "location", f.location))
     for dim, col, value in checks:
-        others = _match(df, f, dept_ids, skip=dim)
-        direct = w[others].groupby(df.loc[others, col]).sum().to_dict()
+        if ("direct", dim) not in memo:  # the siblings' sizes do not depend on k
+            others = _match(df, f, dept_ids, skip=dim)
+            memo[("direct", dim)] = w[others].groupby(df.loc[others, col]).sum().to_dict()
+        direct = memo[("direct", dim)]
         if dim == "department":
             shown = pulse.suppress(parent_of, {ROOT: 0, **direct}, k)
         else:
