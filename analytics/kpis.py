@@ -273,7 +273,7 @@ def _spells() -> pd.DataFrame:
                                   PersonAttribute.definition_id == definition.id))
     else:
         q = q.add_columns(literal(None).label("location"))
-    rows = db.session.execute(q).all()
+    rows = db.session.connection().execute(q).all()  # Core: plain tuples, no ORM row loading
     df = pd.DataFrame(rows, columns=["spell_id", "user_id", "hire_date", "end_date", "end_type", "is_regretted",
                                      "department_id", "manager_id", "location"])
     far = np.datetime64("9999-12-31", "D")
