@@ -782,9 +782,14 @@ def _by_department(f: Filters, plist: list[Period], panel: _Panel, spells: pd.Da
         for dim, col, value in checks:
             sub = all_rows[_match(all_rows, others, None, skip=dim)]
             table = sub.groupby(["department_id", col]).size().unstack(fill_value=0)
+            values, cells, depts = list(table.columns), table.to_numpy(), list(table.index)
             for dept in list(countable):
-                ids = table.index if dept == ROOT else table.index.intersection(list(_subtree(dept, children)))
-                sizes = table.loc[ids].sum().to_dict() if len(ids) else {}
+                if dept == ROOT:
+                    pos = list(range(len(depts)))
+                else:
+                    subtree = _subtree(dept, children)
+                    pos = [i for i, x in enumerate(depts) if x in subtree]
+                sizes = dict(zip(values, cells[pos].sum(axis=0).tolist())) if pos else {}
                 if value not in flat_shown(sizes, MIN_COUNT * n_snap):
                     countable.discard(dept)
                     rateable.discard(dept)
