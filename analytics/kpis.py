@@ -416,8 +416,11 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
         return True
     if "implied" not in memo:
         children = _children(parent_of)
+        mask = memo["mask"]  # the members' distinct values, without copying the members' rows
+        implied_filters = _implied_from(f, lambda col: df.loc[mask, col].unique(), "band" in df, parent_of) \
+            if mask.any() else []
         memo["implied"] = [(g, _subtree(g.department_id, children) if g.department_id is not None else None, {})
-                           for g in _implied_filters(f, df[memo["mask"]], parent_of)]
+                           for g in implied_filters]
     for g, g_ids, g_memo in memo["implied"]:
         if not _group_is_safe(df, g, k, parent_of, g_ids, weight, implied=False, memo=g_memo):
             return False
