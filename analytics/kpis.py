@@ -273,15 +273,18 @@ def _spells() -> pd.DataFrame:
                                   PersonAttribute.definition_id == definition.id))
     else:
         q = q.add_columns(literal(None).label("location"))
-    rows = db.session.execute(q).all()
+    rows = db.session.connection().execute(q).all()  # Core: plain tuples, no ORM row loading
     df = pd.DataFrame(rows, columns=["spell_id", "user_id", "hire_date", "end_date", "end_type", "is_regretted",
                                      "department_id", "manager_id", "location"])
     far = np.datetime64("9999-12-31", "D")
-    df["hire"] = np.array([np.datetime64(d, "D") for d in df["hire_date"]], dtype="datetime64[D]")
-    df["end"] = np.array([far if d is None or pd.isna(d) else np.datetime64(d, "D") for d in df["end_date"]],
-                         dtype="datetime64[D]")
-    df["end_type"] = df["end_type"].map(lambda v: v.value if isinstance(v, EndType) else v)
-    df["manager"] = [NO_MANAGER if m is None or pd.isna(m) else int(m) for m in df["manager_id"]]
+    df["hire"] = np.array(df["hire_date"].tolist(), dtype="datetime64[D]")
+    end = df["end_date"]
+    df["end"] = np.where(pd.isna(end).to_numpy(), far,
+                         np.array(end.where(end.notna(), None).tolist(), dtype="datetime64[D]"))
+    values = {v: v.value if isinstance(v, EndType) else v for v in df["end_type"].unique()}
+    df["end_type"] = df["end_type"].map(values.__getitem__)
+    manager = df["manager_id"]
+    df["manager"] = np.where(pd.isna(manager).to_numpy(), NO_MANAGER, manager.to_numpy()).astype("int64")
     df["location"] = df["location"].fillna("")
     df["is_regretted"] = df["is_regretted"].fillna(False).astype(bool)
     return df
@@ -323,6 +326,7 @@ class _Panel:
         if spells.empty or not self.days:
             self.rows = pd.DataFrame(columns=["spell", "snap", "band", "department_id", "manager", "location"])
             return
+        self.spell_columns = {col: spells[col].to_numpy() for col in ("department_id", "manager", "location")}
         d = np.array(self.days, dtype="datetime64[D]")
         hire = spells["hire"].values.astype("datetime64[D]")[:, None]
         end = spells["end"].values.astype("datetime64[D]")[:, None]
@@ -372,15 +376,21 @@ def flat_shown(sizes: dict, k: float) -> set:
 
 
 def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept_ids: set | None,
-                   weight: str | None = None, implied: bool = True) -> bool:
+                   weight: str | None = None, implied: bool = True, memo: dict | None = None) -> bool:
     """The chosen group has at least k (summed weight) and cannot be derived from shown siblings.
 
     For each filter that is set, the group's siblings along that filter (the other filters fixed)
     go through `pulse.suppress`; the group must survive every one, and so must the same people
-    chosen by other filters (`_implied_filters`).
+    chosen by other filters (`_implied_filters`). `memo` (a dict kept by the caller) saves the
+    work that does not depend on k when the same `df` and `f` are asked for with another k.
     """
-    w = df[weight] if weight else pd.Series(1, index=df.index)
-    if w[_match(df, f, dept_ids)].sum() < k:
+    memo = {} if memo is None else memo
+    if "mask" not in memo:
+        memo["w"] = w = df[weight] if weight else pd.Series(1, index=df.index)
+        memo["mask"] = _match(df, f, dept_ids)
+        memo["size"] = w[memo["mask"]].sum()
+    w = memo["w"]
+    if memo["size"] < k:
         return False
     checks = []
     if f.department_id is not None:
@@ -392,8 +402,10 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
     if f.location is not None:
         checks.append(("location", "location", f.location))
     for dim, col, value in checks:
-        others = _match(df, f, dept_ids, skip=dim)
-        direct = w[others].groupby(df.loc[others, col]).sum().to_dict()
+        if ("direct", dim) not in memo:  # the siblings' sizes do not depend on k
+            others = _match(df, f, dept_ids, skip=dim)
+            memo[("direct", dim)] = w[others].groupby(df.loc[others, col]).sum().to_dict()
+        direct = memo[("direct", dim)]
         if dim == "department":
             shown = pulse.suppress(parent_of, {ROOT: 0, **direct}, k)
         else:
@@ -402,10 +414,15 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
             return False
     if not implied:
         return True
-    children = _children(parent_of)
-    for g in _implied_filters(f, df[_match(df, f, dept_ids)], parent_of):
-        g_ids = _subtree(g.department_id, children) if g.department_id is not None else None
-        if not _group_is_safe(df, g, k, parent_of, g_ids, weight, implied=False):
+    if "implied" not in memo:
+        children = _children(parent_of)
+        mask = memo["mask"]  # the members' distinct values, without copying the members' rows
+        implied_filters = _implied_from(f, lambda col: df.loc[mask, col].unique(), "band" in df, parent_of) \
+            if mask.any() else []
+        memo["implied"] = [(g, _subtree(g.department_id, children) if g.department_id is not None else None, {})
+                           for g in implied_filters]
+    for g, g_ids, g_memo in memo["implied"]:
+        if not _group_is_safe(df, g, k, parent_of, g_ids, weight, implied=False, memo=g_memo):
             return False
     return True
 
@@ -417,22 +434,27 @@ def _implied_filters(f: Filters, members: pd.DataFrame, parent_of: dict) -> list
     safe as that group too: a manager's team of 10 in a department of 12 is the department minus 2."""
     if members.empty:
         return []
+    return _implied_from(f, lambda col: members[col].unique(), "band" in members, parent_of)
+
+
+def _implied_from(f: Filters, unique, has_band: bool, parent_of: dict) -> list[Filters]:
+    """`_implied_filters` given `unique(column)`: the distinct values of a column among the (non-empty) members."""
     out = []
     if f.manager_id is None:
-        values = members["manager"].unique()
+        values = unique("manager")
         if len(values) == 1 and values[0] != NO_MANAGER:
             out.append(replace(f, manager_id=int(values[0])))
-    if f.tenure_band is None and "band" in members:
-        values = members["band"].unique()
+    if f.tenure_band is None and has_band:
+        values = unique("band")
         if len(values) == 1:
             out.append(replace(f, tenure_band=TENURE_BANDS[int(values[0])]))
     if f.location is None:
-        values = members["location"].unique()
+        values = unique("location")
         if len(values) == 1 and values[0] != "":
             out.append(replace(f, location=str(values[0])))
     if f.department_id is None:
         common = None
-        for dept in members["department_id"].unique():
+        for dept in unique("department_id"):
             chain, node = set(), dept
             while node is not None and node != ROOT and node not in chain:
                 chain.add(node)
@@ -446,37 +468,77 @@ class _Group:
     """The chosen group on every snapshot day: its headcounts, and its siblings' along each filter,
     each computed once over the whole panel (one pass per filter, not one per period)."""
 
-    def __init__(self, panel: _Panel, f: Filters, dept_ids: set | None, parent_of: dict):
+    _IMPLIED_COLUMNS = ("manager", "band", "location", "department_id")
+
+    def __init__(self, panel: _Panel, f: Filters, dept_ids: set | None, parent_of: dict,
+                 codes: dict | None = None, children: dict | None = None):
         rows = panel.rows
         n = len(panel.days)
         self.panel, self.parent_of, self.filters = panel, parent_of, f
+        self._children = children
         self._implied: dict[Filters, _Group] = {}
+        self._implied_by_days: dict[tuple, list[Filters]] = {}
+        self.snap = rows["snap"].to_numpy(dtype=int)
         self.mask = _match(rows, f, dept_ids).to_numpy(dtype=bool) if len(rows) else np.zeros(0, bool)
-        self.counts = np.bincount(rows["snap"].to_numpy(dtype=int)[self.mask], minlength=n) if len(rows) else \
-            np.zeros(n, int)
-        self.siblings: list[tuple[str, object, pd.DataFrame]] = []
+        self.counts = np.bincount(self.snap[self.mask], minlength=n) if len(rows) else np.zeros(n, int)
+        # each column the implied filters look at, as codes into its distinct values (shared with implied groups)
+        if codes is None and len(rows):
+            # spell attributes are factorised on the (fewer) spells and carried to the panel rows
+            spell_pos = rows["spell"].to_numpy(dtype=int)
+            codes = {"band": (rows["band"].to_numpy(dtype=int), np.arange(len(TENURE_BANDS)))}
+            for col in ("manager", "location", "department_id"):
+                spell_codes, values = pd.factorize(panel.spell_columns[col], use_na_sentinel=False)
+                codes[col] = (spell_codes[spell_pos], values)
+        elif codes is None:
+            codes = {}
+        self._codes = codes
+        self._values = {col: values for col, (_codes, values) in codes.items()}
+        self._counts_by_code: dict[str, np.ndarray] = {}
+        self.siblings: list[tuple[str, object, list, np.ndarray]] = []
         for dim, col, value in _checks(f):
             others = _match(rows, f, dept_ids, skip=dim)
             table = rows[others].groupby(["snap", col]).size().unstack(fill_value=0) if len(rows) else \
                 pd.DataFrame()
-            self.siblings.append((dim, value, table.reindex(range(n), fill_value=0)))
+            table = table.reindex(range(n), fill_value=0)
+            self.siblings.append((dim, value, list(table.columns), table.to_numpy()))
 
     def size(self, days: list[date]) -> int:
         return int(sum(self.counts[self.panel.index[d]] for d in days))
+
+    def _implied_filters(self, days: list[date]) -> list[Filters]:
+        """`_implied_filters` of the group's members on `days` (memoised: asked for again and again)."""
+        key = tuple(days)
+        if key not in self._implied_by_days:
+            idx = [self.panel.index[d] for d in days]
+            if not self.counts[idx].sum():
+                out: list[Filters] = []
+            else:
+                def unique(col):
+                    return self._values[col][np.nonzero(self._code_counts(col)[idx].sum(axis=0))[0]]
+                out = _implied_from(self.filters, unique, True, self.parent_of)
+            self._implied_by_days[key] = out
+        return self._implied_by_days[key]
+
+    def _code_counts(self, col: str) -> np.ndarray:
+        """Members per snapshot day (rows) and distinct value of `col` (columns, as `_values[col]`)."""
+        if col not in self._counts_by_code:
+            codes, values = self._codes[col]
+            n_days, n_values = len(self.panel.days), len(values)
+            flat = self.snap[self.mask] * n_values + codes[self.mask]
+            self._counts_by_code[col] = np.bincount(flat, minlength=n_days * n_values).reshape(n_days, n_values)
+        return self._counts_by_code[col]
 
     def is_safe(self, days: list[date], k_per_day: float) -> bool:
         """At least k on average over `days`, and not derivable from shown siblings (`pulse.suppress`),
         also when the same people are chosen by other filters (`_implied_filters`)."""
         if not self._is_safe(days, k_per_day):
             return False
-        idx = [self.panel.index[d] for d in days]
-        rows = self.panel.rows
-        members = rows[self.mask & rows["snap"].isin(idx).to_numpy(dtype=bool)] if len(rows) else rows
-        for g in _implied_filters(self.filters, members, self.parent_of):
+        for g in self._implied_filters(days):
             if g not in self._implied:
-                g_ids = (_subtree(g.department_id, _children(self.parent_of)) if g.department_id is not None
-                         else None)
-                self._implied[g] = _Group(self.panel, g, g_ids, self.parent_of)
+                if self._children is None:
+                    self._children = _children(self.parent_of)
+                g_ids = _subtree(g.department_id, self._children) if g.department_id is not None else None
+                self._implied[g] = _Group(self.panel, g, g_ids, self.parent_of, self._codes, self._children)
             if not self._implied[g]._is_safe(days, k_per_day):
                 return False
         return True
@@ -486,8 +548,9 @@ class _Group:
         if self.size(days) < k:
             return False
         idx = [self.panel.index[d] for d in days]
-        for dim, value, table in self.siblings:
-            sizes = {key: int(v) for key, v in table.iloc[idx].sum().items() if v}
+        for dim, value, columns, table in self.siblings:
+            sums = table[idx].sum(axis=0)
+            sizes = {key: int(v) for key, v in zip(columns, sums) if v}
             if dim == "department":
                 shown = pulse.suppress(self.parent_of, {ROOT: 0, **sizes}, k)
             else:
@@ -498,8 +561,7 @@ class _Group:
 
     def members(self, day: date) -> np.ndarray:
         """Panel row positions of the group on `day`."""
-        snap = self.panel.rows["snap"].to_numpy(dtype=int)
-        return np.nonzero(self.mask & (snap == self.panel.index[day]))[0]
+        return np.nonzero(self.mask & (self.snap == self.panel.index[day]))[0]
 
 
 def _checks(f: Filters) -> list[tuple[str, str, object]]:
@@ -656,14 +718,16 @@ def _cohorts(f: Filters, gspells: pd.DataFrame, spells: pd.DataFrame, parent_of:
         all_in = spells[(spells["hire"] >= s) & (spells["hire"] <= e)]
         mine = gspells[(gspells["hire"] >= s) & (gspells["hire"] <= e)]
         n = len(mine)
-        if not _group_is_safe(all_in, fs, MIN_COUNT, parent_of, dept_ids):
+        memo: dict = {}
+        if not _group_is_safe(all_in, fs, MIN_COUNT, parent_of, dept_ids, memo=memo):
             out.append(CohortRow(label, c, c_end, _hidden("small_count")))
-        elif not _group_is_safe(all_in, fs, MIN_RATE, parent_of, dept_ids):
+        elif not _group_is_safe(all_in, fs, MIN_RATE, parent_of, dept_ids, memo=memo):
             out.append(CohortRow(label, c, c_end, _hidden("small_rate", n=n)))
         else:
             hires = mine["hire"].values.astype("datetime64[D]")
             ends = mine["end"].values.astype("datetime64[D]")
-            years = np.array([np.datetime64(_add_year(h.astype(date)), "D") for h in hires])
+            first_days, which = np.unique(hires, return_inverse=True)  # the anniversary once per hire date
+            years = np.array([np.datetime64(_add_year(h.astype(date)), "D") for h in first_days])[which.ravel()]
             now = np.datetime64(today, "D")
             left_in_year = (ends < years) & (ends <= now)  # left on or before the day before the anniversary
             if _add_year(c_end) <= today:
@@ -721,9 +785,14 @@ def _by_department(f: Filters, plist: list[Period], panel: _Panel, spells: pd.Da
         for dim, col, value in checks:
             sub = all_rows[_match(all_rows, others, None, skip=dim)]
             table = sub.groupby(["department_id", col]).size().unstack(fill_value=0)
+            values, cells, depts = list(table.columns), table.to_numpy(), list(table.index)
             for dept in list(countable):
-                ids = table.index if dept == ROOT else table.index.intersection(list(_subtree(dept, children)))
-                sizes = table.loc[ids].sum().to_dict() if len(ids) else {}
+                if dept == ROOT:
+                    pos = list(range(len(depts)))
+                else:
+                    subtree = _subtree(dept, children)
+                    pos = [i for i, x in enumerate(depts) if x in subtree]
+                sizes = dict(zip(values, cells[pos].sum(axis=0).tolist())) if pos else {}
                 if value not in flat_shown(sizes, MIN_COUNT * n_snap):
                     countable.discard(dept)
                     rateable.discard(dept)
@@ -735,6 +804,14 @@ def _by_department(f: Filters, plist: list[Period], panel: _Panel, spells: pd.Da
         left["band"] = tenure_band_code(left["hire"].values.astype("datetime64[D]"),
                                         left["end"].values.astype("datetime64[D]"))
     left = left[_match(left, others, None)] if len(left) else left
+    # leavers, voluntary and involuntary leavers by (direct) department, summed over subtrees below
+    tallies: dict = {}
+    if len(left):
+        et = left["end_type"].to_numpy()
+        per = pd.DataFrame({"d": left["department_id"].to_numpy(), "n": 1,
+                            "v": (et == EndType.voluntary.value).astype(int),
+                            "i": (et == EndType.involuntary.value).astype(int)}).groupby("d").sum()
+        tallies = {d: (int(n), int(v), int(i)) for d, n, v, i in per.itertuples()}
     out: list[DepartmentRow] = []
 
     def walk(g, depth: int) -> None:
@@ -742,10 +819,16 @@ def _by_department(f: Filters, plist: list[Period], panel: _Panel, spells: pd.Da
         hc = sum(direct.get(x, 0) for x in ids) / n_snap
         if hc == 0 and g != ROOT:
             return
-        lv = left[left["department_id"].isin(ids)] if g != ROOT else left
-        n_left = len(lv)
-        vol = int((lv["end_type"] == EndType.voluntary.value).sum()) if n_left else 0
-        inv = int((lv["end_type"] == EndType.involuntary.value).sum()) if n_left else 0
+        if g == ROOT:
+            lv = left
+            n_left = len(lv)
+            vol = int((lv["end_type"] == EndType.voluntary.value).sum()) if n_left else 0
+            inv = int((lv["end_type"] == EndType.involuntary.value).sum()) if n_left else 0
+        else:
+            n_left = vol = inv = 0
+            for x in ids:
+                n_x, vol_x, inv_x = tallies.get(x, (0, 0, 0))
+                n_left, vol, inv = n_left + n_x, vol + vol_x, inv + inv_x
         c, r = g in countable, g in rateable
         out.append(DepartmentRow(
             g, _("Whole organisation") if g == ROOT else names[g], depth, hc if c else None,
@@ -896,10 +979,15 @@ def _cross_module(f: Filters, plist: list[Period], group: _Group, spells: pd.Dat
         .where(Absence.absence_type == AbsenceType.sick, Absence.end_date >= window_lo,
                Absence.start_date <= plist[-1].end)).all(), columns=["user_id", "start", "end"])
 
+    if not absences.empty:  # once, not in every period
+        absences["start"] = pd.to_datetime(absences["start"])
+        absences["end"] = pd.to_datetime(absences["end"])
     group_spells = spells[spells["spell_id"].isin(in_group)]
+    panel_spell = group.panel.rows["spell"].to_numpy(dtype=int)
+    spell_user = spells["user_id"].to_numpy()
     out: dict[str, dict[str, Figure]] = {}
     for i, p in enumerate(plist):
-        people_spells = spells.iloc[group.panel.rows["spell"].to_numpy()[group.members(p.snapshots[-1])]]
+        people_spells = pd.DataFrame({"user_id": spell_user[panel_spell[group.members(p.snapshots[-1])]]})
         users = set(people_spells["user_id"].tolist())
         n = len(users)
         figs: dict[str, Figure] = {}
@@ -981,18 +1069,20 @@ def _absence(p: Period, people: pd.DataFrame, in_period: pd.DataFrame, absences:
         first = np.maximum(first, hire + np.timedelta64(lo_days, "D"))
         if hi_days is not None:
             last = np.minimum(last, hire + np.timedelta64(hi_days, "D"))
-    spans = pd.DataFrame({"user_id": in_period["user_id"].values, "first": first, "last": last})
-    spans = spans[spans["last"] >= spans["first"]]
-    available = int(working_days(spans["first"].values, spans["last"].values).sum()) if len(spans) else 0
+    keep = last >= first
+    span_users = in_period["user_id"].to_numpy()[keep]
+    first, last = first[keep], last[keep]
+    available = int(working_days(first, last).sum()) if len(span_users) else 0
     sick = 0
-    if len(spans) and not absences.empty:
+    if len(span_users) and not absences.empty:
+        spans = pd.DataFrame({"user_id": span_users, "first": first, "last": last})
         ab = absences.merge(spans, on="user_id")
         a_start = pd.to_datetime(ab["start"]).values.astype("datetime64[D]")
         a_end = pd.to_datetime(ab["end"]).values.astype("datetime64[D]")
         sick = int(working_days(np.maximum(a_start, ab["first"].values.astype("datetime64[D]")),
                                 np.minimum(a_end, ab["last"].values.astype("datetime64[D]"))).sum())
     users = set(people["user_id"].tolist())
-    ab = absences[absences["user_id"].isin(users)]
+    ab = absences[absences["user_id"].isin(users)] if not absences.empty else absences
     b_mean = 0.0
     if not ab.empty:
         a_start = pd.to_datetime(ab["start"]).values.astype("datetime64[D]")
@@ -1006,7 +1096,7 @@ def _absence(p: Period, people: pd.DataFrame, in_period: pd.DataFrame, absences:
         b_mean = float(b.sum()) / len(users)
     return {
         "absence_rate": Figure(value=(sick / available) if available else None, numerator=sick, denominator=available,
-                               n=len(spans["user_id"].unique()), hidden=None if available else "no_data"),
+                               n=len(np.unique(span_users)), hidden=None if available else "no_data"),
         "bradford": Figure(value=b_mean, n=len(users)),
     }
 
