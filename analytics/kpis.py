@@ -381,7 +381,7 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
 
     For each filter that is set, the group's siblings along that filter (the other filters fixed)
     go through `pulse.suppress`; the group must survive every one, and so must the same people
-    chosen by other filters (`_implied_filters`). `memo` (a dict kept by the caller) saves the
+    chosen by other filters (`_implied_from`). `memo` (a dict kept by the caller) saves the
     work that does not depend on k when the same `df` and `f` are asked for with another k.
     """
     memo = {} if memo is None else memo
@@ -427,18 +427,12 @@ def _group_is_safe(df: pd.DataFrame, f: Filters, k: float, parent_of: dict, dept
     return True
 
 
-def _implied_filters(f: Filters, members: pd.DataFrame, parent_of: dict) -> list[Filters]:
-    """Other choices of filters that select exactly the group's `members`: each filter that is not set
-    and whose value all of them share (their manager, band or location, and every department that
-    contains them all). Each is a group HR can ask for with other siblings, so the group must be
-    safe as that group too: a manager's team of 10 in a department of 12 is the department minus 2."""
-    if members.empty:
-        return []
-    return _implied_from(f, lambda col: members[col].unique(), "band" in members, parent_of)
-
-
 def _implied_from(f: Filters, unique, has_band: bool, parent_of: dict) -> list[Filters]:
-    """`_implied_filters` given `unique(column)`: the distinct values of a column among the (non-empty) members."""
+    """The implied filters: other choices of filters that select exactly the group's (non-empty)
+    members, given `unique(column)`, the distinct values of a column among them. Each filter that is
+    not set and whose value all of them share (their manager, band or location, and every department
+    that contains them all) is a group HR can ask for with other siblings, so the group must be safe
+    as that group too: a manager's team of 10 in a department of 12 is the department minus 2."""
     out = []
     if f.manager_id is None:
         values = unique("manager")
@@ -506,7 +500,7 @@ class _Group:
         return int(sum(self.counts[self.panel.index[d]] for d in days))
 
     def _implied_filters(self, days: list[date]) -> list[Filters]:
-        """`_implied_filters` of the group's members on `days` (memoised: asked for again and again)."""
+        """The implied filters (`_implied_from`) of the group's members on `days` (memoised: asked for again and again)."""
         key = tuple(days)
         if key not in self._implied_by_days:
             idx = [self.panel.index[d] for d in days]
@@ -530,7 +524,7 @@ class _Group:
 
     def is_safe(self, days: list[date], k_per_day: float) -> bool:
         """At least k on average over `days`, and not derivable from shown siblings (`pulse.suppress`),
-        also when the same people are chosen by other filters (`_implied_filters`)."""
+        also when the same people are chosen by other filters (`_implied_from`)."""
         if not self._is_safe(days, k_per_day):
             return False
         for g in self._implied_filters(days):
