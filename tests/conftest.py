@@ -269,3 +269,26 @@ def login(client):
         return response
 
     return do
+
+
+@pytest.fixture
+def count_queries(db):
+    """`with count_queries() as queries: ...` then `len(queries)`: the SQL statements run inside,
+    for catching N+1 regressions on list pages."""
+    from sqlalchemy import event
+
+    @contextlib.contextmanager
+    def counting():
+        statements: list[str] = []
+        engine = db.session.get_bind()
+
+        def listener(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+
+    return counting

@@ -338,26 +338,19 @@ def test_weeks_after_someone_left_are_gaps_not_zeros(db, team):
     assert result["person"]["change"] == pytest.approx(0)
 
 
-def test_action_list_query_count_does_not_grow_with_actions(client, login, db, create_user, create_department):
-    from sqlalchemy import event
-
+def test_action_list_query_count_does_not_grow_with_actions(client, login, db, create_user, create_department,
+                                                            count_queries):
     login(create_user("hr"))
 
-    def count_queries(n):
+    def queries_for(n):
         for _ in range(n):
             add_action(db, create_user(), taken_on=TODAY)
             add_action(db, department=create_department(), taken_on=TODAY)
-        statements = []
-        engine = db.session.get_bind()
-        listener = lambda *a, **k: statements.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with count_queries() as statements:
             assert client.get("/analytics/actions").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
-    assert count_queries(8) == count_queries(2)
+    assert queries_for(8) == queries_for(2)
 
 
 def test_comparable_people_come_from_the_same_department_or_tenure_band(db, create_user, create_department):

@@ -318,12 +318,11 @@ def test_non_hr_users_get_403_on_the_alert_centre(client, login, db, create_user
     assert db.session.get(RetentionAlert, alert.id).status is AlertStatus.open
 
 
-def test_alert_centre_query_count_does_not_grow_with_alerts(client, login, db, create_user, create_department):
-    from sqlalchemy import event
-
+def test_alert_centre_query_count_does_not_grow_with_alerts(client, login, db, create_user, create_department,
+                                                            count_queries):
     login(create_user("hr"))
 
-    def count_queries(n):
+    def queries_for(n):
         for _ in range(n):
             manager, dept = create_user(), create_department()
             db.session.add_all([
@@ -333,14 +332,8 @@ def test_alert_centre_query_count_does_not_grow_with_alerts(client, login, db, c
                                details={"month": "2026-11", "rate_pct": 6.0, "trailing_rate_pct": 2.0,
                                         "trailing_months": 6, "headcount": 12})])
         db.session.flush()
-        statements = []
-        engine = db.session.get_bind()
-        listener = lambda *a, **k: statements.append(1)  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with count_queries() as statements:
             assert client.get("/analytics/alerts").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
-    assert count_queries(8) == count_queries(2)
+    assert queries_for(8) == queries_for(2)
