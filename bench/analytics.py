@@ -23,7 +23,6 @@ within 1 s. Results go in bench/README.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import resource
