@@ -111,7 +111,13 @@ def revoke_credential(credential: Credential) -> None:
 
 
 def _load(key: str) -> tuple[Principal | None, str, datetime | None]:
-    row = db.session.execute(select(Credential).where(Credential.key == key)).scalar_one_or_none()
+    # Columns, not the ORM entity: this runs on every LRS request, and the identity map, the
+    # entity's state and its unit of work cost more than the query (~1 ms of a 100-statement POST).
+    c = Credential.__table__.c
+    row = db.session.execute(
+        select(c.id, c.name, c.scopes, c.authority, c.secret_hash, c.expires_at, c.revoked_at,
+               c.restricted_actor_ifi, c.restricted_registration, c.restricted_user_id).where(c.key == key)
+    ).one_or_none()
     if row is None or row.revoked_at is not None:
         return None, "", None
     principal = Principal(

@@ -53,7 +53,9 @@ class Statement(db.Model):
     #: true for statements whose verb is .../voided (they cannot be voided themselves)
     is_voiding: Mapped[bool] = mapped_column(Boolean, default=False)
     authority_ifi: Mapped[str | None] = mapped_column(String(512))
-    credential_id: Mapped[int | None] = mapped_column(ForeignKey("xapi_credentials.id", ondelete="SET NULL"))
+    #: the credential that wrote it; no foreign key: credentials are never deleted (revoking sets
+    #: `revoked_at`), and the key's check on every stored statement cost ingest time (0018)
+    credential_id: Mapped[int | None] = mapped_column(Integer)
     #: the platform person this actor is, when the actor is one of our users
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: the complete statement as stored (id, stored, authority and version filled in)
@@ -68,7 +70,9 @@ class Statement(db.Model):
         # Partial: only StatementRef statements, so finding referrers is a scan of a few rows.
         Index("ix_xapi_statements_object_ref", "object_ref_id",
               postgresql_where=text("object_ref_id IS NOT NULL"), sqlite_where=text("object_ref_id IS NOT NULL")),
-        Index("ix_xapi_statements_user_seq", "user_id", "seq"),
+        # Only `user_id = ?` uses it: statements from outside tools (no platform user) need no entry.
+        Index("ix_xapi_statements_user_seq", "user_id", "seq",
+              postgresql_where=text("user_id IS NOT NULL"), sqlite_where=text("user_id IS NOT NULL")),
         Index("ix_xapi_statements_authority_seq", "authority_ifi", "seq"),
     )
 

@@ -102,18 +102,23 @@ class StoreResult:
 
 
 def _copy(table, rows: list[dict]) -> None:
-    """COPY rows into a PostgreSQL table inside the session's transaction."""
+    """COPY rows (dicts with the same keys in the same order) into a PostgreSQL table inside the
+    session's transaction."""
     if not rows:
         return
     from psycopg.types.json import Jsonb
 
     columns = list(rows[0])
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
     driver = db.session.connection().connection.driver_connection
     with driver.cursor() as cursor:
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            write_row = copy.write_row
             for row in rows:
-                copy.write_row([Jsonb(row[c], dumps=jsonutil.dumps) if c in json_columns else row[c] for c in columns])
+                values = list(row.values())
+                for i in json_at:
+                    values[i] = Jsonb(values[i], dumps=jsonutil.dumps)
+                write_row(values)
 
 
 def in_values(column, values):

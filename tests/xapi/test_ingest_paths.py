@@ -34,6 +34,14 @@ def test_loads_keeps_big_integers_and_falls_back_for_lone_surrogate_escapes():
     assert jsonutil.loads(b'{"a": "\\ud800"}') == {"a": "\ud800"}
 
 
+def test_loads_finds_a_long_integer_anywhere_and_only_a_run_of_nineteen_digits_counts():
+    big = 2**64 + 1  # 20 digits: orjson would make it a float
+    assert jsonutil.loads(f'{{"ok": "12-34", "x": [1.5, {{"n": {big}}}]}}'.encode()) == {"ok": "12-34", "x": [1.5, {"n": big}]}
+    assert jsonutil._has_long_digit_run(b'{"n": 1234567890123456789}')  # nineteen
+    assert not jsonutil._has_long_digit_run(b'{"n": 123456789012345678, "m": "0-123456789012345678"}')  # eighteen
+    assert jsonutil.loads(b'[123456789012345678, 9223372036854775807]') == [123456789012345678, 2**63 - 1]
+
+
 def _activity(db, activity_id):
     return db.session.execute(select(Activity).where(Activity.id == activity_id)).scalar_one()
 
