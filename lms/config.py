@@ -198,6 +198,12 @@ def _resolve_secret(s: Settings) -> str:
     return key
 
 
+def _json_loads(text: str | bytes) -> Any:
+    from xapi import jsonutil
+
+    return jsonutil.loads(text)
+
+
 def flask_config(s: Settings) -> dict[str, Any]:
     """The Flask and extension settings derived from validated `Settings`."""
     secure = s.is_production or s.BASE_URL.startswith("https://")
@@ -212,7 +218,9 @@ def flask_config(s: Settings) -> dict[str, Any]:
         "broker_connection_retry_on_startup": True,
         "timezone": "UTC",
     }
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    # JSON columns (statements, documents, stored results) are read through orjson: several
+    # times faster than the standard library, which jsonutil keeps for what orjson gets wrong.
+    engine_options: dict[str, Any] = {"pool_pre_ping": True, "json_deserializer": _json_loads}
     if s.DATABASE_URL.startswith("sqlite"):
         engine_options["connect_args"] = {"timeout": 30}
     return {
