@@ -58,6 +58,29 @@ _RC = {
 #: most of an HR page's time (about 0.15–0.4 s a chart); bounded, so memory stays flat
 _SVG_CACHE: OrderedDict[str, bytes] = OrderedDict()
 _SVG_CACHE_SIZE = 128
+#: the same for the PNGs of PDF exports, by inputs and resolution
+_PNG_CACHE: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+_PNG_CACHE_SIZE = 64
+
+
+def _recall(cache: OrderedDict, key) -> bytes | None:
+    try:  # no lock: another thread may evict the entry between the lookup and the move
+        data = cache[key]
+        cache.move_to_end(key)
+        return data
+    except KeyError:
+        return None
+
+
+def _remember(cache: OrderedDict, key, data: bytes, size: int) -> bytes:
+    cache[key] = data
+    try:
+        cache.move_to_end(key)
+        while len(cache) > size:
+            cache.popitem(last=False)
+    except KeyError:  # evicted by another thread meanwhile: nothing to keep in order
+        pass
+    return data
 
 
 @dataclass
@@ -75,24 +98,24 @@ class Chart:
         return self.build()
 
     def svg(self) -> bytes:
-        if self.key is not None and self.key in _SVG_CACHE:
-            _SVG_CACHE.move_to_end(self.key)
-            return _SVG_CACHE[self.key]
+        if self.key is not None and (data := _recall(_SVG_CACHE, self.key)) is not None:
+            return data
         out = io.BytesIO()
         with rc_context(_RC):
             self.build().savefig(out, format="svg", metadata={"Date": None})
-        data = out.getvalue()
-        if self.key is not None:
-            _SVG_CACHE[self.key] = data
-            while len(_SVG_CACHE) > _SVG_CACHE_SIZE:
-                _SVG_CACHE.popitem(last=False)
-        return data
+        if self.key is None:
+            return out.getvalue()
+        return _remember(_SVG_CACHE, self.key, out.getvalue(), _SVG_CACHE_SIZE)
 
     def png(self, dpi: int = 150) -> bytes:
+        if self.key is not None and (data := _recall(_PNG_CACHE, (self.key, dpi))) is not None:
+            return data
         out = io.BytesIO()
         with rc_context(_RC):
             self.build().savefig(out, format="png", dpi=dpi)
-        return out.getvalue()
+        if self.key is None:
+            return out.getvalue()
+        return _remember(_PNG_CACHE, (self.key, dpi), out.getvalue(), _PNG_CACHE_SIZE)
 
     def data_uri(self) -> str:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg()).decode("ascii")
