@@ -8,7 +8,7 @@ import time
 from collections import OrderedDict
 from datetime import date
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, g, render_template, request, url_for
 from flask_babel import force_locale, format_decimal, format_percent, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -334,6 +334,21 @@ def kpis_chart(name: str):
             response.status_code = 304
             return response
         response.set_data(chart.svg())
+
+    app = current_app._get_current_object()
+
+    def draw_for_pdf():
+        # after the SVG is sent (the request is over): the PDF export, one click away on the page,
+        # then finds its picture drawn. force_locale does nothing while `g` is empty, hence the mark.
+        with app.app_context():
+            g.kpi_chart_for_pdf = name
+            with force_locale(lang):
+                try:
+                    chart.png(dpi=export.PDF_CHART_DPI)
+                except Exception:  # a warm-up only: the export draws it itself if this failed
+                    app.logger.exception("drawing the PDF picture of a KPI chart in advance failed")
+
+    response.call_on_close(draw_for_pdf)
     return response
 
 

@@ -110,3 +110,30 @@ def test_a_chart_after_the_page_reuses_the_pages_report(client, hr, create_depar
     # the page itself always computes afresh
     client.get(f"/analytics/kpis?{_recent()}")
     assert calls == [1]
+
+
+
+def test_a_fetched_chart_is_drawn_for_the_pdf_too_in_its_language(client, hr, create_department, hire):
+    """After the SVG is sent, its PNG for the PDF export is drawn (in the URL's language), so the
+    export from the page does not draw it again."""
+    from flask_babel import force_locale
+
+    from analytics import charts, export, kpis
+
+    _org(create_department, hire)
+    url = _chart_urls(client.get(f"/analytics/kpis?{_recent()}").get_data(as_text=True))["turnover"]
+    charts._PNG_CACHE.clear()
+    response = client.get(url.replace("lang=en", "lang=da"))
+    response.close()
+    key = response.get_etag()[0]
+    cached = charts._PNG_CACHE[(key, export.PDF_CHART_DPI)]
+    filters = kpis.Filters(start=date.today() - timedelta(days=100), end=date.today(), granularity="quarter")
+    drawn = {}
+    with client.application.test_request_context():
+        for lang in ("da", "en"):
+            with force_locale(lang):
+                chart = kpi_views.build_charts(kpis.kpi_report(filters))["turnover"]
+                charts._PNG_CACHE.clear()
+                drawn[lang] = (chart.key, chart.png(dpi=export.PDF_CHART_DPI))
+    assert drawn["da"] == (key, cached)
+    assert drawn["en"][1] != cached
