@@ -43,6 +43,8 @@ def test_a_chart_is_svg_private_and_cacheable_with_an_etag(client, hr, create_de
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert response.get_data(as_text=True).lstrip().startswith(("<?xml", "<svg"))
     assert response.cache_control.private and response.cache_control.max_age == kpi_views.CHART_MAX_AGE
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")  # nothing runs in it
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     etag, _weak = response.get_etag()
     assert etag
     again = client.get(url, headers={"If-None-Match": f'"{etag}"'})
