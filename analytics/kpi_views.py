@@ -246,13 +246,14 @@ def build_charts(report: kpis.KpiReport) -> dict[str, charts.Chart]:
 
 class ChartLink:
     """A chart on the page as an ``<img>`` that loads it from `kpis_chart`: the page answers
-    without drawing, and the browser fetches (and caches) the pictures in parallel."""
+    without drawing, and the browser fetches (and caches) the pictures in parallel. Not lazy: the
+    PDF export, a click away, finds the pictures drawn only if they were fetched."""
 
     def __init__(self, url: str, alt: str):
         self.url, self.alt = url, alt
 
     def __html__(self) -> Markup:
-        return Markup('<img class="chart" src="{}" alt="{}" loading="lazy" decoding="async">').format(self.url, self.alt)
+        return Markup('<img class="chart" src="{}" alt="{}" decoding="async">').format(self.url, self.alt)
 
     def __str__(self) -> str:
         return str(self.__html__())
