@@ -58,6 +58,29 @@ _RC = {
 #: most of an HR page's time (about 0.15–0.4 s a chart); bounded, so memory stays flat
 _SVG_CACHE: OrderedDict[str, bytes] = OrderedDict()
 _SVG_CACHE_SIZE = 128
+#: the same for the PNGs of PDF exports, by inputs and resolution
+_PNG_CACHE: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+_PNG_CACHE_SIZE = 64
+
+
+def _recall(cache: OrderedDict, key) -> bytes | None:
+    try:  # no lock: another thread may evict the entry between the lookup and the move
+        data = cache[key]
+        cache.move_to_end(key)
+        return data
+    except KeyError:
+        return None
+
+
+def _remember(cache: OrderedDict, key, data: bytes, size: int) -> bytes:
+    cache[key] = data
+    try:
+        cache.move_to_end(key)
+        while len(cache) > size:
+            cache.popitem(last=False)
+    except KeyError:  # evicted by another thread meanwhile: nothing to keep in order
+        pass
+    return data
 
 
 @dataclass
@@ -75,24 +98,24 @@ class Chart:
         return self.build()
 
     def svg(self) -> bytes:
-        if self.key is not None and self.key in _SVG_CACHE:
-            _SVG_CACHE.move_to_end(self.key)
-            return _SVG_CACHE[self.key]
+        if self.key is not None and (data := _recall(_SVG_CACHE, self.key)) is not None:
+            return data
         out = io.BytesIO()
         with rc_context(_RC):
             self.build().savefig(out, format="svg", metadata={"Date": None})
-        data = out.getvalue()
-        if self.key is not None:
-            _SVG_CACHE[self.key] = data
-            while len(_SVG_CACHE) > _SVG_CACHE_SIZE:
-                _SVG_CACHE.popitem(last=False)
-        return data
+        if self.key is None:
+            return out.getvalue()
+        return _remember(_SVG_CACHE, self.key, out.getvalue(), _SVG_CACHE_SIZE)
 
     def png(self, dpi: int = 150) -> bytes:
+        if self.key is not None and (data := _recall(_PNG_CACHE, (self.key, dpi))) is not None:
+            return data
         out = io.BytesIO()
         with rc_context(_RC):
             self.build().savefig(out, format="png", dpi=dpi)
-        return out.getvalue()
+        if self.key is None:
+            return out.getvalue()
+        return _remember(_PNG_CACHE, (self.key, dpi), out.getvalue(), _PNG_CACHE_SIZE)
 
     def data_uri(self) -> str:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg()).decode("ascii")
@@ -128,10 +151,71 @@ def _lazy(draw: Callable[..., Chart]) -> Callable[..., Chart]:
 
 
 def _figure(width: float = 7.0, height: float = 3.2) -> tuple[Figure, Any]:
+    # no layout engine: constrained layout measured every tick label twice more and was half of a
+    # chart's drawing time; `_fit` sets the margins from the few texts that decide them
     with rc_context(_RC):
-        fig = Figure(figsize=(width, height), layout="constrained")
+        fig = Figure(figsize=(width, height))
         ax = fig.add_subplot()
     return fig, ax
+
+
+@functools.lru_cache(maxsize=1)
+def _measure_renderer():
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, 72)  # 72 dpi: widths come back in points
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_size(text: str, size: float) -> tuple[float, float]:
+    """Width and height of a one-line text in inches, in the charts' font."""
+    from matplotlib.font_manager import FontProperties
+
+    if not text:
+        return 0.0, 0.0
+    w, h, _d = _measure_renderer().get_text_width_height_descent(
+        text, FontProperties(family=_RC["font.family"], size=size), ismath=False)
+    return w / 72, h / 72
+
+
+def _tick_texts(axis) -> list[str]:
+    """The labels an axis will draw: fixed labels, or its locator's ticks through its formatter."""
+    labels = [t.get_text() for t in axis.get_ticklabels()]
+    if any(labels):
+        return labels
+    lo, hi = sorted(axis.get_view_interval())
+    ticks = [v for v in axis.get_major_locator()() if lo - 1e-12 <= v <= hi + 1e-12]
+    return axis.get_major_formatter().format_ticks(ticks) if ticks else []
+
+
+def _fit(fig: Figure, ax) -> None:
+    """Margins that hold the tick labels, axis labels and title, without a layout engine."""
+    size = _RC["font.size"]
+    pad = 0.12  # inches around the outside
+    tick = 0.1  # tick length and gap to its label
+    width, height = fig.get_size_inches()
+    ylabels = _tick_texts(ax.yaxis)
+    left = pad + tick + max((_text_size(t, size)[0] for t in ylabels), default=0.0)
+    if ax.get_ylabel():
+        left += _text_size(ax.get_ylabel(), size)[1] + 0.08
+    xlabels = _tick_texts(ax.xaxis)
+    rotation = ax.xaxis.get_ticklabels()[0].get_rotation() if ax.xaxis.get_ticklabels() else 0
+    line = _text_size("Hg", size)[1]
+    if rotation:
+        s = math.sin(math.radians(rotation))
+        widest = max((_text_size(t, size)[0] for t in xlabels), default=0.0)
+        bottom = pad + tick + widest * s + line * math.cos(math.radians(rotation))
+        # a right-aligned rotated first label reaches left of the axes
+        left = max(left, pad + (_text_size(xlabels[0], size)[0] * math.cos(math.radians(rotation)) if xlabels else 0))
+    else:
+        bottom = pad + tick + line
+    if ax.get_xlabel():
+        bottom += line + 0.08
+    top = pad + (_text_size(ax.get_title(loc="left"), 11)[1] + 0.12 if ax.get_title(loc="left") else 0.05)
+    # an unrotated label centred on the last tick reaches half its width past the axes
+    right = pad + max(0.1, _text_size(xlabels[-1], size)[0] / 2 if xlabels and not rotation else 0.0)
+    fig.subplots_adjust(left=min(0.6, left / width), right=1 - right / width,
+                        bottom=min(0.6, bottom / height), top=max(0.4, 1 - top / height))
 
 
 class _LocalPercent(PercentFormatter):
@@ -175,6 +259,7 @@ def _finish(ax, *, title: str | None, x_label: str | None, y_label: str | None, 
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         if legend and ax.get_legend_handles_labels()[0]:
             ax.legend(loc="best", fontsize=9)
+        _fit(ax.figure, ax)
 
 
 def _is_missing(value: Any) -> bool:

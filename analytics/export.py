@@ -30,6 +30,8 @@ from fpdf.enums import XPos, YPos
 from .charts import Chart
 
 HIDDEN = "–"
+#: resolution of the charts in PDFs (a chart's PNG is cached per resolution, so keep one)
+PDF_CHART_DPI = 130
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
@@ -140,7 +142,7 @@ def pdf_bytes(report: Report) -> bytes:
             pdf.multi_cell(0, 4.5, paragraph, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             pdf.ln(1)
         if section.chart is not None:
-            image = io.BytesIO(section.chart.png(dpi=130))
+            image = io.BytesIO(section.chart.png(dpi=PDF_CHART_DPI))
             pdf.image(image, w=min(170, pdf.epw))
             pdf.ln(2)
         if section.header:

@@ -509,3 +509,38 @@ def test_subtraction_attack_through_the_page_shows_nothing_for_the_small_remaind
 
 def test_home_links_to_the_kpis(client, hr):
     assert "/analytics/kpis" in client.get("/analytics/").get_data(as_text=True)
+
+
+# --- the kept spells frame ---------------------------------------------------------------------
+
+
+def test_a_report_sees_every_change_to_spells_and_locations_at_once(db, create_department, hire):
+    """The spells frame is kept between reports, but an insert, an update or a delete of a spell,
+    or a changed location, is in the very next report."""
+    dept = create_department("Kept")
+    spells = staff(hire, dept, 20)
+    q1 = dict(start=date(2026, 1, 1), end=date(2026, 3, 31))
+
+    def headcount(**kw):
+        return period(report(**q1, **kw), "2026-Q1").figures["headcount_end"].value
+
+    assert headcount() == 20
+    hire(dept, date(2020, 1, 6))
+    assert headcount() == 21
+    spells[0].end_date, spells[0].end_type = date(2026, 2, 1), EndType.voluntary
+    db.session.flush()
+    assert headcount() == 20
+    db.session.delete(spells[1])
+    db.session.flush()
+    assert headcount() == 19
+    definition = PersonAttributeDefinition(name="location", label="Location", kind=AttributeKind.categorical,
+                                           is_protected=False)
+    db.session.add(definition)
+    db.session.flush()
+    rows = [PersonAttribute(user_id=s.user_id, definition_id=definition.id, value="Aarhus") for s in spells[2:14]]
+    db.session.add_all(rows)
+    db.session.flush()
+    assert headcount(location="Aarhus") == 12
+    rows[0].value = "Odense"
+    db.session.flush()
+    assert headcount(location="Aarhus") == 11
