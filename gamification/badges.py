@@ -140,14 +140,14 @@ def longest_streak(weeks: list[date]) -> int:
 
 
 def _categories(course_iris: set[str]) -> dict[str, str]:
-    """The category of each built-in course among these IRIs (a small lookup in lms.courses)."""
+    """The category of each built-in course among these IRIs, casefolded (a small lookup in lms.courses)."""
     from lms.courses.models import Course
 
     base = current_app.config["BASE_URL"].rstrip("/") + "/courses/"
     ids = {int(i[len(base):]): i for i in course_iris if i.startswith(base) and i[len(base):].isdigit()}
     if not ids:
         return {}
-    return {ids[cid]: cat for cid, cat in db.session.execute(
+    return {ids[cid]: (cat or "").casefold() for cid, cat in db.session.execute(
         select(Course.id, Course.category).where(Course.id.in_(ids))).tuples()}
 
 
@@ -210,8 +210,8 @@ def _meets(badge: BadgeClass, facts, weeks: list[date], categories: dict[str, st
         seq = facts[FactKind.course_completed].get(course_iri_of(int(badge.rule_param)))
         return seq is not None, seq
     if kind == RuleKind.category:
-        return enough([s for i, s in facts[FactKind.course_completed].items()
-                       if categories.get(i, "").casefold() == (badge.rule_param or "").casefold()], n)
+        wanted = (badge.rule_param or "").casefold()  # `categories` holds casefolded names
+        return enough([s for i, s in facts[FactKind.course_completed].items() if categories.get(i) == wanted], n)
     if kind == RuleKind.onboarding:
         return enough(list(facts[FactKind.onboarding_by_day_90].values()), 1)
     if kind == RuleKind.helpful_answers:
