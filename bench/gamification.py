@@ -253,6 +253,8 @@ def main() -> None:
                         "folder when BENCH_DATABASE_URL is set): skip the build")
     parser.add_argument("--workers", type=int, default=1, help="worker processes for the stream (PostgreSQL)")
     parser.add_argument("--skip-boards", action="store_true", help="skip the leaderboard timings")
+    parser.add_argument("--seed", type=int, default=7, help="of the statement stream (a new seed with --reuse: "
+                        "new facts, so new badges, as in a live stream)")
     args = parser.parse_args()
 
     from flask_migrate import upgrade
@@ -358,7 +360,8 @@ def main() -> None:
         print(f"worst p95: {worst:.1f} ms")
 
     with app.app_context():
-        statements = make_statements(people, args.statements, rng, base, course_ids)
+        statements = make_statements(people, args.statements, random.Random(args.seed) if args.reuse else rng, base,
+                                     course_ids)
         started = time.perf_counter()
         for start in range(0, len(statements), 500):
             chunk = statements[start:start + 500]

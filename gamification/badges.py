@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.notifications.service import notify, register_kind
+from lms.notifications.service import notify, notify_many, register_kind
 from lms.people.models import User, utcnow
 from lms.people.service import ValidationError
 from xapi.emitter import record_statement
@@ -192,8 +192,12 @@ def evaluate_badges(user_ids) -> list[BadgeAward]:
             users = {u.id: u for u in db.session.execute(
                 select(User).where(User.id.in_({u for _b, u, _s in due}), User.is_active.is_(True))).scalars()}
             earned: list[dict] = []
-            awarded += [award_badge(badge, users[user_id], statement_seq=seq, is_new=True, statements=earned)
+            notices: list[tuple] = []
+            awarded += [award_badge(badge, users[user_id], statement_seq=seq, is_new=True, statements=earned,
+                                    notifications=notices)
                         for badge, user_id, seq in due if user_id in users]
+            db.session.flush()  # the chunk's awards in one INSERT (the unique key guards against a race)
+            notify_many(notices)
             if earned:
                 record_statement(earned, user_ids={f"mbox:mailto:{u.email}": u.id for u in users.values()})
     return awarded
@@ -246,10 +250,11 @@ def earned_statement(badge: BadgeClass, user: User) -> dict:
 
 def award_badge(badge: BadgeClass, user: User, *, by: User | None = None, reason: str | None = None,
                 statement_seq: int | None = None, is_new: bool = False,
-                statements: list[dict] | None = None) -> BadgeAward:
+                statements: list[dict] | None = None, notifications: list[tuple] | None = None) -> BadgeAward:
     """Award the badge once: record `earned` and tell the person. `is_new`: the caller has just
-    checked that there is no award (the unique key still guards against a race); `statements`:
-    collect the `earned` statement there for the caller to record in one batch."""
+    checked that there is no award (the unique key still guards against a race); `statements`
+    and `notifications`: collect the `earned` statement and the notification there for the
+    caller to flush, record and send in one batch."""
     existing = None if is_new else db.session.execute(
         select(BadgeAward).where(BadgeAward.badge_id == badge.id, BadgeAward.user_id == user.id)).scalar_one_or_none()
     if existing is not None:
@@ -261,12 +266,17 @@ def award_badge(badge: BadgeClass, user: User, *, by: User | None = None, reason
                        recipient_hash=recipient_hash(user.email, salt), statement_seq=statement_seq,
                        awarded_by=by, reason=(reason or "").strip() or None, issued_at=utcnow())
     db.session.add(award)
-    db.session.flush()
+    if notifications is None:
+        db.session.flush()
     if statements is not None:
         statements.append(earned_statement(badge, user))
     else:
         record_statement(earned_statement(badge, user), user_ids={f"mbox:mailto:{user.email}": user.id})
-    notify(user, "gamification.badge_earned", url=f"/badges/assertions/{award.uid}/verify", badge=badge.name)
+    notice = (user, "gamification.badge_earned", f"/badges/assertions/{award.uid}/verify", {"badge": badge.name})
+    if notifications is not None:
+        notifications.append(notice)
+    else:
+        notify(notice[0], notice[1], url=notice[2], **notice[3])
     return award
 
 

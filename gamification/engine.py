@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Date, Integer, and_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -176,14 +176,7 @@ def _award_points(rows, outcome: Outcome, totals: dict[tuple[str, int], int]) ->
     used: dict[tuple[int, int, date], int] = defaultdict(int)
     if capped:
         keys = {(c[2], c[5].id, c[3].date()) for c in capped}
-        # Three IN lists, not a row-value IN: SQLite walks the (user, rule, day) index only for
-        # the former (the latter scanned the whole ledger: 2.5 s at 2,000,000 rows).
-        for user_id, rule_id, day, total in db.session.execute(
-            select(PointsEntry.user_id, PointsEntry.rule_id, PointsEntry.earned_on, func.sum(PointsEntry.points))
-            .where(PointsEntry.user_id.in_({k[0] for k in keys}), PointsEntry.rule_id.in_({k[1] for k in keys}),
-                   PointsEntry.earned_on.in_({k[2] for k in keys}))
-            .group_by(PointsEntry.user_id, PointsEntry.rule_id, PointsEntry.earned_on)
-        ).tuples().all():
+        for user_id, rule_id, day, total in db.session.execute(*_points_used(keys)).tuples().all():
             if (user_id, rule_id, day) in keys:
                 used[(user_id, rule_id, day)] = int(total)
     entries = []
@@ -206,6 +199,26 @@ def _award_points(rows, outcome: Outcome, totals: dict[tuple[str, int], int]) ->
     _insert_rows(PointsEntry, entries)
     outcome.points_entries += len(entries)
     outcome.user_ids.update(e["user_id"] for e in entries)
+
+
+def _points_used(keys: set[tuple[int, int, date]]):
+    """The query (and its parameters) for the points already earned per (person, rule, day)."""
+    columns = (PointsEntry.user_id, PointsEntry.rule_id, PointsEntry.earned_on)
+    query = select(*columns, func.sum(PointsEntry.points)).group_by(*columns)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # The keys as a table joined on the (user, rule, day) index: one index probe per key. Three
+        # IN lists made PostgreSQL 15 read every ledger row of those people (140 ms a batch).
+        wanted = func.unnest(bindparam("k_user", type_=ARRAY(Integer)), bindparam("k_rule", type_=ARRAY(Integer)),
+                             bindparam("k_day", type_=ARRAY(Date))).table_valued("user_id", "rule_id", "earned_on").render_derived()
+        ordered = sorted(keys)
+        return (query.join(wanted, and_(PointsEntry.user_id == wanted.c.user_id, PointsEntry.rule_id == wanted.c.rule_id,
+                                        PointsEntry.earned_on == wanted.c.earned_on)),
+                {"k_user": [k[0] for k in ordered], "k_rule": [k[1] for k in ordered], "k_day": [k[2] for k in ordered]})
+    # Three IN lists, not a row-value IN: SQLite walks the (user, rule, day) index only for the
+    # former (the latter scanned the whole ledger: 2.5 s at 2,000,000 rows); extra rows are
+    # filtered by the caller.
+    return (query.where(PointsEntry.user_id.in_({k[0] for k in keys}), PointsEntry.rule_id.in_({k[1] for k in keys}),
+                        PointsEntry.earned_on.in_({k[2] for k in keys})), {})
 
 
 def add_to_totals(totals: dict[tuple[str, int], int]) -> None:
