@@ -170,9 +170,10 @@ def _retrying(work, stats: dict):
             result = work()
             db.session.commit()
             return result
-        except (IntegrityError, OperationalError):
+        except (IntegrityError, OperationalError) as exc:
             db.session.rollback()
             stats["retries"] += 1
+            stats["lost races" if isinstance(exc, IntegrityError) else "deadlocks"] += 1
     raise RuntimeError("a batch failed 20 times")
 
 
@@ -193,8 +194,8 @@ def stream_worker(tmp: str, url: str, base: str, jobs, results) -> None:
         db.session.commit()
         results.put(("ready", os.getpid()))
         server_cpu = _process_cpu(backend)
-        stats = {"batches": 0, "statements": 0, "entries": 0, "awards": 0, "retries": 0, "stream": 0.0,
-                 "badges": 0.0, "cpu": 0.0, "server_cpu": 0.0}
+        stats = {"batches": 0, "statements": 0, "entries": 0, "awards": 0, "retries": 0, "lost races": 0,
+                 "deadlocks": 0, "stream": 0.0, "badges": 0.0, "cpu": 0.0, "server_cpu": 0.0}
         cpu = time.process_time()
         while (seqs := jobs.get()) is not None:
             stats["batches"] += 1
@@ -425,7 +426,8 @@ def stream_in_workers(args, tmp: Path, url: str, base: str, seqs: list[int]) -> 
     total = {k: sum(st[k] for st in stats) for k in stats[0]}
     print(f"processed {len(seqs)} statements through 6 rules and 8 badges in {elapsed:.1f} s with {args.workers} "
           f"worker processes: {len(seqs) / elapsed:,.0f} statements/s end to end ({total['entries']} ledger entries, "
-          f"{total['awards']} badges, {total['retries']} batches retried after a lost race or deadlock); "
+          f"{total['awards']} badges, {total['retries']} batches retried: {total['lost races']} lost a race on a "
+          f"unique key, {total['deadlocks']} a deadlock); "
           f"load average before {load[0]:.2f}, after {after[0]:.2f}")
     for n, st in enumerate(stats, 1):
         print(f"  worker {n}: {st['batches']} batches, {st['statements']} statements; subscriber {st['stream']:.1f} s, "
