@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.notifications.service import notify, register_kind
+from lms.notifications.service import notify, notify_many, register_kind
 from lms.people.models import User, utcnow
 from lms.people.service import ValidationError
 from xapi.emitter import record_statement
@@ -140,14 +140,14 @@ def longest_streak(weeks: list[date]) -> int:
 
 
 def _categories(course_iris: set[str]) -> dict[str, str]:
-    """The category of each built-in course among these IRIs (a small lookup in lms.courses)."""
+    """The category of each built-in course among these IRIs, casefolded (a small lookup in lms.courses)."""
     from lms.courses.models import Course
 
     base = current_app.config["BASE_URL"].rstrip("/") + "/courses/"
     ids = {int(i[len(base):]): i for i in course_iris if i.startswith(base) and i[len(base):].isdigit()}
     if not ids:
         return {}
-    return {ids[cid]: cat for cid, cat in db.session.execute(
+    return {ids[cid]: (cat or "").casefold() for cid, cat in db.session.execute(
         select(Course.id, Course.category).where(Course.id.in_(ids))).tuples()}
 
 
@@ -192,8 +192,12 @@ def evaluate_badges(user_ids) -> list[BadgeAward]:
             users = {u.id: u for u in db.session.execute(
                 select(User).where(User.id.in_({u for _b, u, _s in due}), User.is_active.is_(True))).scalars()}
             earned: list[dict] = []
-            awarded += [award_badge(badge, users[user_id], statement_seq=seq, is_new=True, statements=earned)
+            notices: list[tuple] = []
+            awarded += [award_badge(badge, users[user_id], statement_seq=seq, is_new=True, statements=earned,
+                                    notifications=notices)
                         for badge, user_id, seq in due if user_id in users]
+            db.session.flush()  # the chunk's awards in one INSERT (the unique key guards against a race)
+            notify_many(notices)
             if earned:
                 record_statement(earned, user_ids={f"mbox:mailto:{u.email}": u.id for u in users.values()})
     return awarded
@@ -210,8 +214,8 @@ def _meets(badge: BadgeClass, facts, weeks: list[date], categories: dict[str, st
         seq = facts[FactKind.course_completed].get(course_iri_of(int(badge.rule_param)))
         return seq is not None, seq
     if kind == RuleKind.category:
-        return enough([s for i, s in facts[FactKind.course_completed].items()
-                       if categories.get(i, "").casefold() == (badge.rule_param or "").casefold()], n)
+        wanted = (badge.rule_param or "").casefold()  # `categories` holds casefolded names
+        return enough([s for i, s in facts[FactKind.course_completed].items() if categories.get(i) == wanted], n)
     if kind == RuleKind.onboarding:
         return enough(list(facts[FactKind.onboarding_by_day_90].values()), 1)
     if kind == RuleKind.helpful_answers:
@@ -246,10 +250,11 @@ def earned_statement(badge: BadgeClass, user: User) -> dict:
 
 def award_badge(badge: BadgeClass, user: User, *, by: User | None = None, reason: str | None = None,
                 statement_seq: int | None = None, is_new: bool = False,
-                statements: list[dict] | None = None) -> BadgeAward:
+                statements: list[dict] | None = None, notifications: list[tuple] | None = None) -> BadgeAward:
     """Award the badge once: record `earned` and tell the person. `is_new`: the caller has just
-    checked that there is no award (the unique key still guards against a race); `statements`:
-    collect the `earned` statement there for the caller to record in one batch."""
+    checked that there is no award (the unique key still guards against a race); `statements`
+    and `notifications`: collect the `earned` statement and the notification there for the
+    caller to flush, record and send in one batch."""
     existing = None if is_new else db.session.execute(
         select(BadgeAward).where(BadgeAward.badge_id == badge.id, BadgeAward.user_id == user.id)).scalar_one_or_none()
     if existing is not None:
@@ -261,12 +266,17 @@ def award_badge(badge: BadgeClass, user: User, *, by: User | None = None, reason
                        recipient_hash=recipient_hash(user.email, salt), statement_seq=statement_seq,
                        awarded_by=by, reason=(reason or "").strip() or None, issued_at=utcnow())
     db.session.add(award)
-    db.session.flush()
+    if notifications is None:
+        db.session.flush()
     if statements is not None:
         statements.append(earned_statement(badge, user))
     else:
         record_statement(earned_statement(badge, user), user_ids={f"mbox:mailto:{user.email}": user.id})
-    notify(user, "gamification.badge_earned", url=f"/badges/assertions/{award.uid}/verify", badge=badge.name)
+    notice = (user, "gamification.badge_earned", f"/badges/assertions/{award.uid}/verify", {"badge": badge.name})
+    if notifications is not None:
+        notifications.append(notice)
+    else:
+        notify(notice[0], notice[1], url=notice[2], **notice[3])
     return award
 
 

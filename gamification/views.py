@@ -17,11 +17,11 @@ from lms.people.models import User
 from lms.people.views import _page, _page_arg, _submit, require
 
 from . import badges as badge_service
-from . import openbadges, service
+from . import openbadges, openbadges3, service
 from .certificates import certificate_pdf, verification_url
 from .forms import AwardForm, BadgeForm, ProfileForm, RevokeForm, RuleForm
 from .models import BadgeAward, BadgeClass, Certificate, PointsRule
-from .permissions import can_download_certificate, can_manage_gamification
+from .permissions import can_download_certificate, can_export_credential, can_manage_gamification
 
 bp = Blueprint("gamification", __name__, url_prefix="/gamification")
 public_bp = Blueprint("badges", __name__)
@@ -36,7 +36,7 @@ register_panel("gamification", "gamification/_dashboard.html", _dashboard, order
 
 @bp.app_context_processor
 def _templates():
-    return {"can_manage_gamification": can_manage_gamification}
+    return {"can_manage_gamification": can_manage_gamification, "can_export_credential": can_export_credential}
 
 
 # --- my points, badges and certificates -------------------------------------------------------
@@ -320,6 +320,72 @@ def assertion_verify(uid: str):
     award = _award(uid)
     return render_template("gamification/verify.html", award=award, issuer=openbadges.issuer_json(),
                            assertion_url=openbadges.assertion_url(award))
+
+
+# --- public: Open Badges 3.0 -------------------------------------------------------------------
+
+
+def _json(data: dict, status: int = 200, mimetype: str = "application/json") -> Response:
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2), status=status, mimetype=mimetype)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@public_bp.route("/badges/assertions/<uid>/credential.jwt")
+def assertion_credential(uid: str):
+    """The award as a signed Open Badges 3.0 credential (VC-JWT), for its holder to keep or put
+    in a wallet; for others only while the holder's public profile shows badges."""
+    award = _award(uid)
+    if not can_export_credential(current_user, award):
+        abort(404)
+    return Response(openbadges3.sign(award), mimetype=openbadges3.MEDIA_TYPE, headers={
+        "Content-Disposition": f'attachment; filename="badge-{award.uid[:8]}.jwt"', "Cache-Control": "no-store"})
+
+
+@public_bp.route("/badges/ob3/issuer")
+def ob3_issuer():
+    """The issuer Profile (Open Badges 3.0)."""
+    return _json(openbadges3.issuer_profile(), mimetype="application/ld+json")
+
+
+@public_bp.route("/badges/ob3/jwks.json")
+def ob3_jwks():
+    """The public keys credentials are signed with (a JWK Set), past keys included."""
+    return _json(openbadges3.jwks(), mimetype="application/jwk-set+json")
+
+
+@public_bp.route("/badges/ob3/keys/<thumbprint>")
+def ob3_key(thumbprint: str):
+    """One public key as a JWK: what a credential's `kid` dereferences to."""
+    key = openbadges3.key_by_thumbprint(thumbprint[:64])
+    if key is None:
+        abort(404)
+    return _json(key.public_jwk(), mimetype="application/jwk+json")
+
+
+@public_bp.route("/badges/ob3/revocations")
+def ob3_revocations():
+    """The 1EdTech revocation list every credential's `credentialStatus` names."""
+    return _json(openbadges3.revocation_list())
+
+
+@public_bp.route("/badges/verify-credential", methods=["GET", "POST"])
+def verify_credential():
+    """Check a presented Open Badges 3.0 credential (a JWT, pasted or as a file): signed by this
+    platform, untampered, and not revoked (JSON in, JSON out with the form's CSRF token; other
+    programs verify on their own with the public keys and the revocation list)."""
+    result, token = None, ""
+    if request.method == "POST":
+        if request.is_json:
+            token = str((request.get_json(silent=True) or {}).get("credential") or "")
+        else:
+            upload = request.files.get("file")
+            token = upload.read(65536).decode("utf-8", "replace") if upload else request.form.get("credential", "")
+        result = openbadges3.verify(token[:65536])
+        if request.is_json or request.accept_mimetypes.best == "application/json":
+            return _json(result.as_json())
+    return render_template("gamification/verify_credential.html", result=result, token=token,
+                           issuer=openbadges.issuer_json())
 
 
 @public_bp.route("/certificates/<uid>")

@@ -183,6 +183,9 @@ def register_cli(app: Flask) -> None:
     from analytics.cli import analytics_cli
 
     app.cli.add_command(analytics_cli)
+    from gamification.cli import badges_cli
+
+    app.cli.add_command(badges_cli)
 
 
 def _wants_json() -> bool:

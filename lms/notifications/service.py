@@ -99,6 +99,33 @@ def notify(recipient: User, kind: str, *, url: str, actor: User | None = None, *
     return notification
 
 
+def notify_many(items) -> list[Notification]:
+    """notify() for many people at once, `items` being (recipient, kind, url, params): one flush
+    and one query for the e-mail settings instead of two round trips each (a batch of badges
+    awarded by the rules)."""
+    made = []
+    for recipient, kind, url, params in items:
+        if kind not in _KINDS:
+            raise ValueError(f"unregistered notification kind {kind!r}")
+        if not _is_local_path(url):
+            raise ValueError(f"notification url must be a path on this site, got {url!r}")
+        if recipient.is_active:
+            made.append(Notification(recipient=recipient, kind=kind, url=url, params=_stored_params(params)))
+    if not made:
+        return []
+    db.session.add_all(made)
+    db.session.flush()
+    modes = dict(db.session.execute(
+        select(NotificationSetting.user_id, NotificationSetting.email_mode)
+        .where(NotificationSetting.user_id.in_({n.recipient_id for n in made}))).tuples().all())
+    from .tasks import send_notification_email  # tasks import this module
+
+    for notification in made:
+        if modes.get(notification.recipient_id, DEFAULT_EMAIL_MODE) is EmailMode.immediate:
+            enqueue(send_notification_email, notification.id)
+    return made
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 
