@@ -264,6 +264,10 @@ def main() -> None:
     if not args.pages_only:
         time_nightly(app, today)
 
+    # As wsgi.py does for every server and worker process: the loaded app's objects are frozen out
+    # of the garbage collector, so full collections during a request do not walk them.
+    import gc
+    gc.freeze()
     client = app.test_client()
     with app.app_context():
         from lms.people.models import Department, User
