@@ -188,6 +188,8 @@ def stream_worker(tmp: str, url: str, base: str, jobs, results) -> None:
     from lms.extensions import db
 
     app = create_app(bench_config(Path(tmp), url, base))
+    import gc
+    gc.freeze()  # as wsgi.py does in every Celery worker process
     with app.app_context():
         backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() \
             if db.engine.dialect.name == "postgresql" else None
