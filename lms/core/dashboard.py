@@ -1,14 +1,32 @@
 """The home page's panels: each module registers what it shows there, so the host page does not
-import the modules (courses, forums, onboarding, and later plans and gamification)."""
+import the modules (courses, forums, onboarding, and later plans and gamification).
+
+A rendered panel is kept for DASHBOARD_CACHE_SECONDS (60 by default, 0 turns it off; off in tests
+unless a test turns it on) in a small cache of each server process, keyed by the person, the day,
+the language, the panel's own live key if it has one (the forums panel's is the unread count the
+header shows anyway) and a version kept in the person's session. Every request of the person that
+writes to the database gives the session a new version, so whatever the person just did shows on
+their next page, whichever server process answers it. Changes made by others (a manager's
+assignment, a reply in a followed thread) show within the TTL.
+"""
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+from typing import Any, Callable, Hashable
 
-from flask import render_template
+from flask import Flask, current_app, g, has_request_context, render_template, session
 from markupsafe import Markup
+
+#: the session key holding the person's dashboard version
+VERSION_KEY = "_dash_v"
+#: rendered panels kept per server process (a few KB each)
+MAX_ENTRIES = 4096
 
 
 @dataclass(frozen=True)
@@ -20,21 +38,129 @@ class Panel:
     context: Callable[..., dict | None]
     #: lower comes first on the page
     order: int = 50
+    #: False: always computed (figures that change without the person doing anything)
+    cached: bool = True
+    #: a cheap value that is part of the cache key: when it changes, the panel is computed again
+    live_key: Callable[[Any], Hashable] | None = None
 
 
 _PANELS: dict[str, Panel] = {}
 
 
-def register_panel(name: str, template: str, context: Callable[..., dict | None], order: int = 50) -> None:
+def register_panel(name: str, template: str, context: Callable[..., dict | None], order: int = 50, *,
+                   cached: bool = True, live_key: Callable[[Any], Hashable] | None = None) -> None:
     """Show `template` on the home page with `context(user, today)`; registering again replaces."""
-    _PANELS[name] = Panel(name, template, context, order)
+    _PANELS[name] = Panel(name, template, context, order, cached, live_key)
+    _ordered.clear()
+
+
+_ordered: list[Panel] = []
+
+
+def _panels() -> list[Panel]:
+    if not _ordered:
+        _ordered.extend(sorted(_PANELS.values(), key=lambda p: (p.order, p.name)))
+    return _ordered
+
+
+class PanelCache:
+    """A thread-safe LRU of rendered panels with an expiry time each."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self.max_entries = max_entries
+        self._data: OrderedDict[Hashable, tuple[float, Markup | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, now: float) -> tuple[bool, Markup | None]:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return False, None
+            if entry[0] <= now:
+                del self._data[key]
+                return False, None
+            self._data.move_to_end(key)
+            return True, entry[1]
+
+    def set(self, key: Hashable, value: Markup | None, expires: float) -> None:
+        with self._lock:
+            self._data[key] = (expires, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+def panel_cache(app: Flask | None = None) -> PanelCache:
+    return (app or current_app).extensions["fasthold_panel_cache"]
+
+
+def dashboard_version() -> str:
+    """This session's dashboard version (one is given to a session that has none)."""
+    version = session.get(VERSION_KEY)
+    if version is None:
+        version = session[VERSION_KEY] = secrets.token_hex(6)
+    return version
+
+
+def bump_version() -> None:
+    """What this person sees on the home page changed: their cached panels are not used again."""
+    session[VERSION_KEY] = secrets.token_hex(6)
 
 
 def render_panels(user, today: date) -> list[Markup]:
     """The rendered panels this person has something in, in page order."""
+    ttl = current_app.config.get("DASHBOARD_CACHE_SECONDS", 0)
+    cache = panel_cache() if ttl else None
+    if cache is not None:
+        from flask_babel import get_locale
+
+        base = (user.get_id(), dashboard_version(), today, str(get_locale()))
+        now = time.monotonic()
     out = []
-    for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.name)):
+    for panel in _panels():
+        key = None
+        if cache is not None and panel.cached:
+            key = (panel.name, base, panel.live_key(user) if panel.live_key else None)
+            found, html = cache.get(key, now)
+            if found:
+                if html is not None:
+                    out.append(html)
+                continue
         context = panel.context(user, today)
-        if context:
-            out.append(Markup(render_template(panel.template, today=today, **context)))
+        html = Markup(render_template(panel.template, today=today, **context)) if context else None
+        if key is not None:
+            cache.set(key, html, now + ttl)
+        if html is not None:
+            out.append(html)
     return out
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")
+
+
+def _note_write(conn, cursor, statement: str, parameters, context, executemany) -> None:
+    if has_request_context() and statement.lstrip()[:6].upper().startswith(_WRITES):
+        g.fasthold_wrote = True
+
+
+def init_app(app: Flask, engine) -> None:
+    """Give the app its panel cache, and a new dashboard version to every request that writes."""
+    from flask_login import current_user
+    from sqlalchemy import event
+
+    app.extensions["fasthold_panel_cache"] = PanelCache()
+    if not event.contains(engine, "before_cursor_execute", _note_write):
+        event.listen(engine, "before_cursor_execute", _note_write)
+
+    @app.after_request
+    def _bump_after_write(response):
+        if g.pop("fasthold_wrote", False) and current_user.is_authenticated:
+            bump_version()
+        return response
