@@ -132,10 +132,14 @@ def main() -> None:
         print(f"{kind:<14}{c_cpu * 1000:>16.1f}{c_q:>9.0f}{c_wait * 1000:>13.1f}{u_cpu * 1000:>18.1f}{u_q:>9.0f}"
               f"{size:>9,}", flush=True)
         if args.sql == kind:
-            sql["log"] = []
-            client.get("/")
-            print("\n".join("      " + line for line in sql["log"]))
-            sql["log"] = None
+            for seconds, label in ((ttl, "reused panels"), (0, "every panel computed")):
+                app.config["DASHBOARD_CACHE_SECONDS"] = seconds
+                sql["log"] = []
+                client.get("/")
+                print(f"    SQL of one request, {label}:")
+                print("\n".join("      " + line for line in sql["log"]))
+                sql["log"] = None
+            app.config["DASHBOARD_CACHE_SECONDS"] = ttl
 
         # One more pass with each panel timed on its own, computed every time (as on a first view).
         per_panel.clear()
