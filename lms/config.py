@@ -118,6 +118,8 @@ class Settings:
     TRUSTED_PROXIES: int = 0
     #: how long a home-page panel is reused for its person (0: always computed; 0 in tests unless set)
     DASHBOARD_CACHE_SECONDS: int = 60
+    #: Redis for those panels, shared by all server processes (empty: a cache in each process)
+    DASHBOARD_CACHE_URL: str = ""
     instance_path: Path = field(default=Path("instance"))
 
     @property
@@ -169,6 +171,8 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
     if "BASE_URL" not in source and os.environ.get("PORT", "").isdigit():
         s.BASE_URL = f"http://127.0.0.1:{os.environ['PORT']}"  # `PORT=8000 make run`: links follow
     s.BASE_URL = _check_base_url("BASE_URL", s.BASE_URL)
+    if s.DASHBOARD_CACHE_URL and urlparse(s.DASHBOARD_CACHE_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(f"DASHBOARD_CACHE_URL={s.DASHBOARD_CACHE_URL!r} is not a Redis URL, e.g. redis://host:6379/1.")
     s.MAIL_DEFAULT_SENDER = _check_email("MAIL_DEFAULT_SENDER", s.MAIL_DEFAULT_SENDER)
     s.SECRET_KEY = _resolve_secret(s)
     return s
@@ -241,6 +245,7 @@ def flask_config(s: Settings) -> dict[str, Any]:
         "PASSWORD_RESET_MAX_AGE_MINUTES": s.PASSWORD_RESET_MAX_AGE_MINUTES,
         "TRUSTED_PROXIES": s.TRUSTED_PROXIES,
         "DASHBOARD_CACHE_SECONDS": s.DASHBOARD_CACHE_SECONDS,
+        "DASHBOARD_CACHE_URL": s.DASHBOARD_CACHE_URL,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,

@@ -2,7 +2,8 @@
 import the modules (courses, forums, onboarding, and later plans and gamification).
 
 A rendered panel is kept for DASHBOARD_CACHE_SECONDS (60 by default, 0 turns it off; off in tests
-unless a test turns it on) in a small cache of each server process, keyed by the person, the day,
+unless a test turns it on) in Redis when DASHBOARD_CACHE_URL names one (shared by every server
+process), otherwise in a small cache of each server process; keyed by the person, the day,
 the language, the panel's own live key if it has one (the forums panel's is the unread count the
 header shows anyway) and a version kept in the person's session. Every request of the person that
 writes to the database gives the session a new version, so whatever the person just did shows on
@@ -12,6 +13,7 @@ assignment, a reply in a followed thread) show within the TTL.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import time
@@ -64,14 +66,16 @@ def _panels() -> list[Panel]:
 
 
 class PanelCache:
-    """A thread-safe LRU of rendered panels with an expiry time each."""
+    """A thread-safe LRU of rendered panels in this process, with an expiry time each.
+    `get` answers (found, html); html None means the panel had nothing to show."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES):
         self.max_entries = max_entries
         self._data: OrderedDict[Hashable, tuple[float, Markup | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, now: float) -> tuple[bool, Markup | None]:
+    def get(self, key: Hashable) -> tuple[bool, Markup | None]:
+        now = time.monotonic()
         with self._lock:
             entry = self._data.get(key)
             if entry is None:
@@ -82,9 +86,9 @@ class PanelCache:
             self._data.move_to_end(key)
             return True, entry[1]
 
-    def set(self, key: Hashable, value: Markup | None, expires: float) -> None:
+    def set(self, key: Hashable, value: Markup | None, ttl: float) -> None:
         with self._lock:
-            self._data[key] = (expires, value)
+            self._data[key] = (time.monotonic() + ttl, value)
             self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
@@ -97,7 +101,53 @@ class PanelCache:
         return len(self._data)
 
 
-def panel_cache(app: Flask | None = None) -> PanelCache:
+class RedisPanelCache:
+    """The same, in Redis, so every server process (and machine) shares it. Redis trouble is a
+    miss, never an error page: the panel is then computed as without a cache."""
+
+    #: stored for a panel that had nothing to show
+    EMPTY = b"\x00"
+
+    def __init__(self, url: str, prefix: str = "fasthold:panel:"):
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        self.prefix = prefix
+
+    def _key(self, key: Hashable) -> str:
+        return self.prefix + hashlib.sha1(repr(key).encode()).hexdigest()
+
+    def get(self, key: Hashable) -> tuple[bool, Markup | None]:
+        from redis import RedisError
+
+        try:
+            raw = self.client.get(self._key(key))
+        except RedisError:
+            return False, None
+        if raw is None:
+            return False, None
+        return True, None if raw == self.EMPTY else Markup(raw.decode())
+
+    def set(self, key: Hashable, value: Markup | None, ttl: float) -> None:
+        from redis import RedisError
+
+        try:
+            self.client.set(self._key(key), self.EMPTY if value is None else str(value).encode(),
+                            ex=max(1, int(ttl)))
+        except RedisError:
+            pass
+
+    def clear(self) -> None:
+        from redis import RedisError
+
+        try:
+            for name in self.client.scan_iter(self.prefix + "*", count=1000):
+                self.client.delete(name)
+        except RedisError:
+            pass
+
+
+def panel_cache(app: Flask | None = None) -> PanelCache | RedisPanelCache:
     return (app or current_app).extensions["fasthold_panel_cache"]
 
 
@@ -122,13 +172,12 @@ def render_panels(user, today: date) -> list[Markup]:
         from flask_babel import get_locale
 
         base = (user.get_id(), dashboard_version(), today, str(get_locale()))
-        now = time.monotonic()
     out = []
     for panel in _panels():
         key = None
         if cache is not None and panel.cached:
             key = (panel.name, base, panel.live_key(user) if panel.live_key else None)
-            found, html = cache.get(key, now)
+            found, html = cache.get(key)
             if found:
                 if html is not None:
                     out.append(html)
@@ -136,7 +185,7 @@ def render_panels(user, today: date) -> list[Markup]:
         context = panel.context(user, today)
         html = Markup(render_template(panel.template, today=today, **context)) if context else None
         if key is not None:
-            cache.set(key, html, now + ttl)
+            cache.set(key, html, ttl)
         if html is not None:
             out.append(html)
     return out
@@ -155,7 +204,8 @@ def init_app(app: Flask, engine) -> None:
     from flask_login import current_user
     from sqlalchemy import event
 
-    app.extensions["fasthold_panel_cache"] = PanelCache()
+    url = app.config.get("DASHBOARD_CACHE_URL")
+    app.extensions["fasthold_panel_cache"] = RedisPanelCache(url) if url else PanelCache()
     if not event.contains(engine, "before_cursor_execute", _note_write):
         event.listen(engine, "before_cursor_execute", _note_write)
 

@@ -3,7 +3,11 @@ does themselves (or a new notification) shows on their very next page."""
 
 from __future__ import annotations
 
+import os
+from datetime import date
+
 import pytest
+from markupsafe import Markup
 
 from lms.core import dashboard
 from lms.courses import service as courses
@@ -112,12 +116,69 @@ def test_a_new_session_after_signing_out_starts_fresh(cached, client, login, cre
     assert "Assigned by HR" in client.get("/").get_data(as_text=True)
 
 
-def test_panel_cache_drops_the_oldest_entries_and_expired_ones():
+def test_panel_cache_drops_the_oldest_entries_and_expired_ones(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(dashboard.time, "monotonic", lambda: clock[0])
     cache = dashboard.PanelCache(max_entries=2)
-    cache.set("a", "A", expires=10)
-    cache.set("b", "B", expires=10)
-    assert cache.get("a", now=1) == (True, "A")
-    cache.set("c", "C", expires=10)  # "b" was used least recently
-    assert cache.get("b", now=1) == (False, None)
-    assert cache.get("a", now=11) == (False, None)
-    assert cache.get("c", now=1) == (True, "C")
+    cache.set("a", "A", ttl=10)
+    cache.set("b", "B", ttl=10)
+    assert cache.get("a") == (True, "A")
+    cache.set("c", "C", ttl=10)  # "b" was used least recently
+    assert cache.get("b") == (False, None)
+    assert cache.get("c") == (True, "C")
+    clock[0] = 111
+    assert cache.get("a") == (False, None)
+
+
+def test_redis_panel_cache_shares_panels_and_empty_ones(monkeypatch):
+    """Against a stand-in for the Redis client (the CI run uses a real Redis)."""
+    store = {}
+
+    class FakeRedis:
+        def get(self, name):
+            return store.get(name)
+
+        def set(self, name, value, ex):
+            assert ex >= 1
+            store[name] = value
+
+    cache = dashboard.RedisPanelCache.__new__(dashboard.RedisPanelCache)
+    cache.client, cache.prefix = FakeRedis(), "t:"
+    key = ("courses", ("7.0", "abc", date(2026, 12, 3), "da"), None)
+    assert cache.get(key) == (False, None)
+    cache.set(key, Markup("<p>Mine</p>"), ttl=60)
+    cache.set(("pulse",), None, ttl=60)
+    assert cache.get(("courses", ("7.0", "abc", date(2026, 12, 3), "da"), None)) == (True, Markup("<p>Mine</p>"))
+    assert cache.get(("pulse",)) == (True, None)
+    assert cache.get(("courses", ("8.0", "abc", date(2026, 12, 3), "da"), None)) == (False, None)
+
+
+def test_redis_trouble_is_a_miss_not_an_error():
+    cache = dashboard.RedisPanelCache("redis://127.0.0.1:1/0")  # nothing listens there
+    cache.set(("courses",), Markup("<p>x</p>"), ttl=60)
+    assert cache.get(("courses",)) == (False, None)
+
+
+def test_dashboard_cache_url_must_be_redis():
+    from pathlib import Path
+
+    from lms.config import ConfigError, load_settings
+
+    assert load_settings(Path("/tmp"), {"ENV": "testing", "DASHBOARD_CACHE_URL": "redis://cache:6379/1"}
+                         ).DASHBOARD_CACHE_URL == "redis://cache:6379/1"
+    with pytest.raises(ConfigError, match="DASHBOARD_CACHE_URL"):
+        load_settings(Path("/tmp"), {"ENV": "testing", "DASHBOARD_CACHE_URL": "memcached://cache"})
+
+
+@pytest.mark.skipif(not os.environ.get("FASTHOLD_TEST_BROKER_URL", "").startswith("redis"),
+                    reason="needs the CI run's Redis")
+def test_redis_panel_cache_against_redis():
+    cache = dashboard.RedisPanelCache(os.environ["FASTHOLD_TEST_BROKER_URL"], prefix=f"t{os.getpid()}:")
+    try:
+        cache.set(("courses", 1), Markup("<p>Mine</p>"), ttl=60)
+        cache.set(("pulse", 1), None, ttl=60)
+        assert cache.get(("courses", 1)) == (True, Markup("<p>Mine</p>"))
+        assert cache.get(("pulse", 1)) == (True, None)
+        assert cache.get(("courses", 2)) == (False, None)
+    finally:
+        cache.clear()
