@@ -13,7 +13,9 @@ and up to --posts forum posts (threads over the open groups and course forums, w
 thread of --big-thread posts, since threads page by 20), and enrolments with progress for the
 measured people. A filled database is reused, so runs can be repeated.
 
-Then gunicorn (4 gthread workers x 2 threads, production settings) serves the app; 20 people
+Then gunicorn serves the app with production settings, as the README's production section runs
+it (4 sync workers, the dashboard's panels cached in Redis; --threads 2 gives the 4 x 2 gthread
+workers of earlier sessions, --dashboard-cache '' a cache in each process); 20 people
 (new hires in their first 90 days, employees, managers, HR, admin) sign in through the real form
 with its CSRF token, and for each page kind the 20 users request it --rounds times each, all at
 once. Every response must be 200 with the page's own content (never the sign-in form). Prints
@@ -56,10 +58,11 @@ def pct(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def server_env(url: str, port: int) -> dict:
+def server_env(url: str, port: int, dashboard_cache: str = "") -> dict:
     return {**os.environ, "DATABASE_URL": url, "FASTHOLD_ENV": "production",
             "SECRET_KEY": "bench-pages-" + "k" * 48, "CELERY_BROKER_URL": "memory://",
-            "FASTHOLD_INSTANCE_PATH": INSTANCE, "BASE_URL": f"http://127.0.0.1:{port}"}
+            "FASTHOLD_INSTANCE_PATH": INSTANCE, "BASE_URL": f"http://127.0.0.1:{port}",
+            "DASHBOARD_CACHE_URL": dashboard_cache}
 
 
 def ensure_database(url: str) -> None:
@@ -473,12 +476,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="requests per user per page kind")
     parser.add_argument("--think", type=float, default=1.0,
                         help="seconds a user reads a page before the next (mean; 0 = back to back, the worst case)")
+    # The README's production command: `gunicorn --workers 4` (sync workers, one request at a time each).
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per worker; more than 1 uses gthread workers (sessions 1-3 measured 2)")
     parser.add_argument("--port", type=int, default=5098)
+    parser.add_argument("--dashboard-cache", default="redis://127.0.0.1:6379/13",
+                        help="DASHBOARD_CACHE_URL, Redis as the README's production section sets it "
+                             "('' for a cache in each worker process)")
+    parser.add_argument("--only", help="measure only the page kinds whose name contains this (e.g. dashboard)")
     args = parser.parse_args()
 
     ensure_database(args.database)
-    env = server_env(args.database, args.port)
+    env = server_env(args.database, args.port, args.dashboard_cache)
     # sys.executable -m, not .venv/bin/flask: a copied venv's scripts may point at another checkout's Python
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env, cwd=ROOT,
                    check=True, capture_output=True)
@@ -496,7 +506,8 @@ def main() -> None:
 
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{args.port}",
-         "--worker-class", "gthread", "--threads", "2", "--log-level", "warning", "wsgi:app"],
+         *(["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []),
+         "--log-level", "warning", "wsgi:app"],
         env=env, cwd=ROOT, start_new_session=True,
     )
     try:
@@ -514,7 +525,9 @@ def main() -> None:
         mix = {}
         for kind, *_r in users:
             mix[kind] = mix.get(kind, 0) + 1
-        print(f"server: gunicorn, {args.workers} workers x 2 threads, PostgreSQL; {len(browsers)} users signed in "
+        kind = f"{args.threads} threads (gthread)" if args.threads > 1 else "1 request at a time (sync)"
+        cache = f"dashboard panels in {args.dashboard_cache}" if args.dashboard_cache else "dashboard panels per process"
+        print(f"server: gunicorn, {args.workers} workers x {kind}, PostgreSQL, {cache}; {len(browsers)} users signed in "
               f"({', '.join(f'{n} {k}' for k, n in mix.items())}); {args.rounds} requests each per page kind",
               flush=True)
 
@@ -545,6 +558,7 @@ def main() -> None:
              has(title, f'id="post-{info["last_post"]}"')),
             ("forum index", lambda u: "/forums", has("Tech talk")),
         ]
+        cases = [c for c in cases if not args.only or args.only in c[0]]
         loads: list[float] = []  # the 1-minute load average every 5 s while measuring
         sampling = threading.Event()
 

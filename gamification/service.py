@@ -9,6 +9,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import joinedload
 
 from lms.core.pagination import Page, paginate_rows
 from lms.extensions import db
@@ -243,7 +244,9 @@ def certificates_of(user: User) -> list[Certificate]:
 def dashboard_context(user: User, today: date) -> dict | None:
     """Points this week and all time and the latest badge, for the home page."""
     points = points_of(user, today)
-    awards = awards_of(user, include_revoked=False)[:3]
+    awards = list(db.session.execute(
+        select(BadgeAward).where(BadgeAward.user_id == user.id, BadgeAward.revoked_at.is_(None))
+        .options(joinedload(BadgeAward.badge)).order_by(BadgeAward.issued_at.desc()).limit(3)).scalars())
     if not points["all"] and not awards:
         return None
     return {"gam_points": points, "gam_awards": awards}

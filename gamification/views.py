@@ -31,7 +31,8 @@ def _dashboard(user, today) -> dict | None:
     return service.dashboard_context(user, today)
 
 
-register_panel("gamification", "gamification/_dashboard.html", _dashboard, order=50)
+# Not cached: points arrive from the statement stream (Celery) after the request that earned them.
+register_panel("gamification", "gamification/_dashboard.html", _dashboard, order=50, cached=False)
 
 
 @bp.app_context_processor

@@ -67,7 +67,7 @@ def init_extensions(app: Flask) -> None:
     from .people import audit  # noqa: F401  registers the audit listener
     from sqlalchemy.orm import selectinload
 
-    from .people.models import User
+    from .people.models import EmploymentSpell, User
 
     db.init_app(app)
     with app.app_context():
@@ -75,6 +75,10 @@ def init_extensions(app: Flask) -> None:
             configure_sqlite(db.engine)
         elif db.engine.dialect.name == "postgresql":
             configure_postgresql(db.engine)
+    from .core import dashboard
+
+    with app.app_context():
+        dashboard.init_app(app, db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(
@@ -92,7 +96,12 @@ def init_extensions(app: Flask) -> None:
         user_id, _, _stamp = session_id.partition(".")
         if not user_id.isdigit():
             return None
-        user = db.session.get(User, int(user_id), options=[selectinload(User.role_rows)])
+        # Every page's header asks about the roles and the latest spell (is_preboarding); the home
+        # page also shows the spell's department and manager: all in two queries.
+        spells = selectinload(User.spells)
+        user = db.session.get(User, int(user_id), options=[
+            selectinload(User.role_rows), spells.joinedload(EmploymentSpell.department),
+            spells.joinedload(EmploymentSpell.manager)])
         if user is None or not user.is_active or user.get_id() != session_id:
             return None
         return user

@@ -116,6 +116,10 @@ class Settings:
     PASSWORD_RESET_MAX_AGE_MINUTES: int = 60
     #: how many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none)
     TRUSTED_PROXIES: int = 0
+    #: how long a home-page panel is reused for its person (0: always computed; 0 in tests unless set)
+    DASHBOARD_CACHE_SECONDS: int = 60
+    #: Redis for those panels, shared by all server processes (empty: a cache in each process)
+    DASHBOARD_CACHE_URL: str = ""
     instance_path: Path = field(default=Path("instance"))
 
     @property
@@ -148,6 +152,8 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
             value = str(raw)
         setattr(s, f.name, value)
 
+    if s.ENV == "testing" and "DASHBOARD_CACHE_SECONDS" not in source:
+        s.DASHBOARD_CACHE_SECONDS = 0  # a test that changes data behind a person's back sees it at once
     if s.TRUSTED_PROXIES > 5:
         raise ConfigError(f"TRUSTED_PROXIES={s.TRUSTED_PROXIES} is implausible; give the number of proxies in front of the app (0 to 5).")
     if s.LOGIN_MAX_FAILURES < 1 or s.LOGIN_THROTTLE_MINUTES < 1:
@@ -165,12 +171,14 @@ def load_settings(instance_path: Path, overrides: Mapping[str, Any] | None = Non
     if "BASE_URL" not in source and os.environ.get("PORT", "").isdigit():
         s.BASE_URL = f"http://127.0.0.1:{os.environ['PORT']}"  # `PORT=8000 make run`: links follow
     s.BASE_URL = _check_base_url("BASE_URL", s.BASE_URL)
+    if s.DASHBOARD_CACHE_URL and urlparse(s.DASHBOARD_CACHE_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(f"DASHBOARD_CACHE_URL={s.DASHBOARD_CACHE_URL!r} is not a Redis URL, e.g. redis://host:6379/1.")
     s.MAIL_DEFAULT_SENDER = _check_email("MAIL_DEFAULT_SENDER", s.MAIL_DEFAULT_SENDER)
     s.SECRET_KEY = _resolve_secret(s)
     return s
 
 
-_PREFIXES = ("SECRET_KEY", "DATABASE_URL", "CELERY_", "BASE_URL", "MAIL_", "LOGIN_", "PASSWORD_", "TRUSTED_PROXIES")
+_PREFIXES = ("SECRET_KEY", "DATABASE_URL", "CELERY_", "BASE_URL", "MAIL_", "LOGIN_", "PASSWORD_", "TRUSTED_PROXIES", "DASHBOARD_")
 
 
 def _resolve_secret(s: Settings) -> str:
@@ -244,6 +252,8 @@ def flask_config(s: Settings) -> dict[str, Any]:
         "LOGIN_THROTTLE_MINUTES": s.LOGIN_THROTTLE_MINUTES,
         "PASSWORD_RESET_MAX_AGE_MINUTES": s.PASSWORD_RESET_MAX_AGE_MINUTES,
         "TRUSTED_PROXIES": s.TRUSTED_PROXIES,
+        "DASHBOARD_CACHE_SECONDS": s.DASHBOARD_CACHE_SECONDS,
+        "DASHBOARD_CACHE_URL": s.DASHBOARD_CACHE_URL,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,

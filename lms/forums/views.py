@@ -17,8 +17,10 @@ from .models import Forum, ForumPost, ForumThread, PostReport
 
 bp = Blueprint("forums", __name__, url_prefix="/forums")
 
+# The unread count is part of the cache key: a new or newly read notification shows at once.
 register_panel("forums", "lms/forums/_dashboard.html",
-               lambda user, today: {"forum_summary": service.dashboard_summary(user)}, order=40)
+               lambda user, today: {"forum_summary": service.dashboard_summary(user)}, order=40,
+               live_key=notifications.unread_count_this_request)
 
 
 @bp.app_context_processor

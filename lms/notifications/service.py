@@ -136,6 +136,16 @@ def unread_count(user: User) -> int:
     ).scalar_one()
 
 
+def unread_count_this_request(user: User) -> int:
+    """`unread_count`, counted once per request (the header, the home page's panel and its cache key ask)."""
+    from flask import g
+
+    cached = g.get("unread_notification_count")
+    if cached is None or cached[0] != user.id:
+        cached = g.unread_notification_count = (user.id, unread_count(user))
+    return cached[1]
+
+
 def notifications_page(user: User, page: int, per_page: int = 30, *, unread_only: bool = False) -> Page:
     """A page of the user's notifications, newest first, actors loaded in one query."""
     query = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -31,9 +31,7 @@ def _inject_unread_count():
         """Counted once per request, only when a page asks (the header does when signed in)."""
         if not current_user.is_authenticated:
             return 0
-        if "unread_notification_count" not in g:
-            g.unread_notification_count = service.unread_count(current_user)
-        return g.unread_notification_count
+        return service.unread_count_this_request(current_user)
 
     return {"unread_notification_count": unread_notification_count, "render_notification": service.render}
 
