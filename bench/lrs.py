@@ -83,6 +83,13 @@ class Client:
             raise
 
 
+def pg_setting(url: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    with create_engine(url).connect() as conn:
+        return conn.execute(text(f"SHOW {name}")).scalar_one()
+
+
 def vacuum_analyze(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -221,7 +228,8 @@ def main() -> None:
                 time.sleep(0.2)
         shape = f"{args.workers} {args.worker_class} workers" + (
             f" x {args.threads} threads" if args.worker_class == "gthread" else "")
-        print(f"server: gunicorn, {shape}, PostgreSQL; clients: {args.clients}")
+        print(f"server: gunicorn, {shape}, PostgreSQL (shared_buffers {pg_setting(args.database, 'shared_buffers')}); "
+              f"clients: {args.clients}")
 
         have = count_statements(args.database)
         missing = max(0, args.statements - have)
