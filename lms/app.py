@@ -49,6 +49,9 @@ def configure_config(app: Flask, config: Mapping[str, Any] | None) -> None:
     setting_names = {f.name for f in fields(Settings)}
     app.config.update({k: v for k, v in overrides.items() if k not in setting_names})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # fontTools (fpdf2's font subsetting) logs ~40 INFO lines per font for every PDF made
+    # (certificates, HR exports): noise in the server's log, and time spent formatting it.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def configure_proxies(app: Flask) -> None:
