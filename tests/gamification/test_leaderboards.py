@@ -72,6 +72,22 @@ def test_team_and_department_boards_rank_per_capita_and_skip_tiny_groups(db, cre
     assert depts.my_rank == 1
 
 
+def test_group_board_shares_ranks_on_ties_and_ranks_my_team_beyond_the_shown_rows(db, create_user):
+    bosses = [create_user() for _ in range(4)]
+    teams = [[create_user(manager=boss) for _ in range(3)] for boss in bosses]
+    give(teams[0][0], 90)  # 30 each
+    give(teams[1][0], 90)  # 30 each: a tie for first
+    give(teams[2][0], 30)  # 10 each
+    # teams[3] has no points at all: 0 each, last
+    board = service.team_board(teams[3][1], "week", TODAY, limit=2)
+    assert [(r.rank, r.points, r.is_me) for r in board.rows] == [(1, 30.0, False), (1, 30.0, False)]
+    assert [r.name for r in board.rows] == [f"Team of {bosses[0].full_name}", f"Team of {bosses[1].full_name}"]
+    assert (board.my_rank, board.my_points, board.my_group) == (4, 0.0, f"Team of {bosses[3].full_name}")
+    third = service.team_board(teams[2][0], "week", TODAY)
+    assert [r.rank for r in third.rows] == [1, 1, 3, 4] and third.my_rank == 3
+    assert [r.is_me for r in third.rows] == [False, False, True, False]
+
+
 def test_boards_read_the_buckets_not_the_ledger(db, create_user):
     user = create_user()
     give(user, 10)
