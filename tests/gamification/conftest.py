@@ -65,3 +65,16 @@ def badge(db):
                           rule_kind=kind, rule_param=param, rule_count=count, **kw)
 
     return make
+
+
+@pytest.fixture
+def awarded(db, create_user, badge):
+    """A badge awarded by hand by HR, committed: what the Open Badges tests export and verify."""
+    from gamification.badges import award_by_hand
+
+    hr = create_user("hr")
+    user = create_user(email="Maja.Holm@Example.com")
+    b = badge("Team spirit", description="For lifting the team")
+    award = award_by_hand(b, user, hr, "Organised the summer party")
+    db.session.commit()
+    return {"hr": hr, "user": user, "badge": b, "award": award}

@@ -8,11 +8,10 @@ import hashlib
 import json
 import re
 
-import pytest
 from pyld import jsonld
 
 from gamification import openbadges
-from gamification.badges import award_by_hand, revoke_award
+from gamification.badges import revoke_award
 from gamification.openbadges import CONTEXT, context_document, unbake
 
 from .conftest import BASE
@@ -31,16 +30,6 @@ def _loader(url, options=None):
 def _expand(doc):
     (node,) = jsonld.expand(doc, {"documentLoader": _loader})
     return node
-
-
-@pytest.fixture
-def awarded(db, create_user, badge):
-    hr = create_user("hr")
-    user = create_user(email="Maja.Holm@Example.com")
-    b = badge("Team spirit", description="For lifting the team")
-    award = award_by_hand(b, user, hr, "Organised the summer party")
-    db.session.commit()
-    return {"hr": hr, "user": user, "badge": b, "award": award}
 
 
 def test_assertion_has_the_specs_required_properties_and_a_salted_hashed_email(client, awarded):

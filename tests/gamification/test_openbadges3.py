@@ -10,28 +10,17 @@ import stat
 from urllib.parse import urlparse
 
 import jwt
-import pytest
 from jsonschema import Draft201909Validator
 from pyld import jsonld
 
 from gamification import openbadges3
-from gamification.badges import award_by_hand, revoke_award
+from gamification.badges import revoke_award
 from gamification.service import save_profile
 
 from .conftest import BASE
 
 OB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
 VC = "https://www.w3.org/2018/credentials#"
-
-
-@pytest.fixture
-def awarded(db, create_user, badge):
-    hr = create_user("hr")
-    user = create_user(email="Maja.Holm@Example.com")
-    b = badge("Team spirit", description="For lifting the team")
-    award = award_by_hand(b, user, hr, "Organised the summer party")
-    db.session.commit()
-    return {"hr": hr, "user": user, "badge": b, "award": award}
 
 
 def _path(url: str) -> str:
