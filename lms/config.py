@@ -19,6 +19,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from xapi import jsonutil
+
 ENVIRONMENTS = ("development", "production", "testing")
 MIN_SECRET_LENGTH = 32
 
@@ -206,12 +208,6 @@ def _resolve_secret(s: Settings) -> str:
     return key
 
 
-def _json_loads(text: str | bytes) -> Any:
-    from xapi import jsonutil
-
-    return jsonutil.loads(text)
-
-
 def flask_config(s: Settings) -> dict[str, Any]:
     """The Flask and extension settings derived from validated `Settings`."""
     secure = s.is_production or s.BASE_URL.startswith("https://")
@@ -228,7 +224,7 @@ def flask_config(s: Settings) -> dict[str, Any]:
     }
     # JSON columns (statements, documents, stored results) are read through orjson: several
     # times faster than the standard library, which jsonutil keeps for what orjson gets wrong.
-    engine_options: dict[str, Any] = {"pool_pre_ping": True, "json_deserializer": _json_loads}
+    engine_options: dict[str, Any] = {"pool_pre_ping": True, "json_deserializer": jsonutil.loads}
     if s.DATABASE_URL.startswith("sqlite"):
         engine_options["connect_args"] = {"timeout": 30}
     return {

@@ -1,1 +1,1 @@
-"""The xAPI 1.0.3 Learning Record Store and the platform's statement emitter (issue 3; not built yet)."""
+"""The xAPI 1.0.3 Learning Record Store and the platform's statement emitter (issue 3)."""
