@@ -24,6 +24,7 @@ idempotent tasks allow); `--skip-boards` skips the leaderboard timings.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -36,6 +37,28 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def time_every_board(title: str, run, rounds: int, before=None) -> None:
+    """p50/p95 of `run(kind, period)` for every leaderboard, as a table, and the worst p95;
+    `before()` runs untimed ahead of each call."""
+    from gamification import service
+
+    print(f"\n{title} (ms)")
+    print(f"{'board':<14}{'period':<8}{'p50':>8}{'p95':>8}")
+    worst = 0.0
+    for kind in service.BOARDS:
+        for period in service.PERIODS:
+            times = []
+            for _ in range(rounds):
+                if before is not None:
+                    before()
+                t = time.perf_counter()
+                run(kind, period)
+                times.append((time.perf_counter() - t) * 1000)
+            worst = max(worst, percentile(times, 95))
+            print(f"{kind:<14}{period:<8}{statistics.median(times):8.1f}{percentile(times, 95):8.1f}")
+    print(f"worst p95: {worst:.1f} ms")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -188,7 +211,6 @@ def stream_worker(tmp: str, url: str, base: str, jobs, results) -> None:
     from lms.extensions import db
 
     app = create_app(bench_config(Path(tmp), url, base))
-    import gc
     gc.freeze()  # as wsgi.py does in every Celery worker process
     with app.app_context():
         backend = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one() \
@@ -321,48 +343,26 @@ def main() -> None:
             print(f"built {args.people} people and {n_ledger} ledger rows in {time.perf_counter() - started:.1f} s "
                   f"on {db.engine.dialect.name}")
 
-
+        gc.freeze()  # as wsgi.py does in every web process: the loaded app out of the collector's reach
         if args.skip_boards:
             print("leaderboards skipped")
         else:
-            print("\nleaderboards through the service (ms)")
-            print(f"{'board':<14}{'period':<8}{'p50':>8}{'p95':>8}")
-            worst = 0.0
-            for kind in service.BOARDS:
-                for period in service.PERIODS:
-                    times = []
-                    for _ in range(args.rounds):
-                        db.session.expire_all()
-                        t = time.perf_counter()
-                        service.board(viewer, kind, period, today)
-                        times.append((time.perf_counter() - t) * 1000)
-                    worst = max(worst, percentile(times, 95))
-                    print(f"{kind:<14}{period:<8}{statistics.median(times):8.1f}{percentile(times, 95):8.1f}")
-            print(f"worst p95: {worst:.1f} ms")
+            time_every_board("leaderboards through the service",
+                             lambda kind, period: service.board(viewer, kind, period, today), args.rounds,
+                             before=db.session.expire_all)
             if os.environ.get("BENCH_PROFILE_BOARDS"):
                 import cProfile
                 cProfile.runctx("for _ in range(20): service.board(viewer, 'teams', 'all', today)", globals(), locals(), sort="cumtime")
                 cProfile.runctx("for _ in range(20): service.board(viewer, 'people', 'all', today)", globals(), locals(), sort="tottime")
 
-    import gc
-    gc.freeze()  # as wsgi.py does in every web process: the loaded app out of the collector's reach
     if not args.skip_boards:
         client = app.test_client()
         assert client.post("/login", data={"email": "p5@bench.example", "password": "bench password 123"}).status_code == 302
-        print("\nleaderboard pages through the WSGI app (ms)")
-        print(f"{'board':<14}{'period':<8}{'p50':>8}{'p95':>8}")
-        worst = 0.0
-        for kind in service.BOARDS:
-            for period in service.PERIODS:
-                times = []
-                for _ in range(args.rounds):
-                    t = time.perf_counter()
-                    response = client.get(f"/gamification/leaderboards?board={kind}&period={period}")
-                    times.append((time.perf_counter() - t) * 1000)
-                    assert response.status_code == 200
-                worst = max(worst, percentile(times, 95))
-                print(f"{kind:<14}{period:<8}{statistics.median(times):8.1f}{percentile(times, 95):8.1f}")
-        print(f"worst p95: {worst:.1f} ms")
+
+        def as_page(kind, period):
+            assert client.get(f"/gamification/leaderboards?board={kind}&period={period}").status_code == 200
+
+        time_every_board("leaderboard pages through the WSGI app", as_page, args.rounds)
 
     with app.app_context():
         statements = make_statements(people, args.statements, random.Random(args.seed) if args.reuse else rng, base,
