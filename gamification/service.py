@@ -237,8 +237,10 @@ def public_profile(key: str) -> GamificationProfile | None:
     return profile if profile is not None and profile.is_public and profile.user.is_active else None
 
 
-def awards_of(user: User, include_revoked: bool = True) -> list[BadgeAward]:
-    q = select(BadgeAward).where(BadgeAward.user_id == user.id).order_by(BadgeAward.issued_at.desc())
+def awards_of(user: User, include_revoked: bool = True, limit: int | None = None) -> list[BadgeAward]:
+    """A person's awards, newest first, each with its badge loaded in the same query."""
+    q = (select(BadgeAward).where(BadgeAward.user_id == user.id).options(joinedload(BadgeAward.badge))
+         .order_by(BadgeAward.issued_at.desc()).limit(limit))
     if not include_revoked:
         q = q.where(BadgeAward.revoked_at.is_(None))
     return list(db.session.execute(q).scalars())
@@ -252,9 +254,7 @@ def certificates_of(user: User) -> list[Certificate]:
 def dashboard_context(user: User, today: date) -> dict | None:
     """Points this week and all time and the latest badge, for the home page."""
     points = points_of(user, today)
-    awards = list(db.session.execute(
-        select(BadgeAward).where(BadgeAward.user_id == user.id, BadgeAward.revoked_at.is_(None))
-        .options(joinedload(BadgeAward.badge)).order_by(BadgeAward.issued_at.desc()).limit(3)).scalars())
+    awards = awards_of(user, include_revoked=False, limit=3)
     if not points["all"] and not awards:
         return None
     return {"gam_points": points, "gam_awards": awards}
