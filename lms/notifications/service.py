@@ -73,11 +73,9 @@ def _is_local_path(url: str) -> bool:
     return url.startswith("/") and not url.startswith("//") and "\\" not in url
 
 
-def notify(recipient: User, kind: str, *, url: str, actor: User | None = None, **params) -> Notification | None:
-    """Add a notification for `recipient` (flush, no commit) and ask for its e-mail after commit.
-
-    Nobody is notified of their own action, and inactive people get nothing (returns None).
-    """
+def _new_notification(recipient: User, kind: str, url: str, actor: User | None, params: dict) -> Notification | None:
+    """The checked, unsaved notification; None when nobody is to be told (one's own action, or an
+    inactive recipient)."""
     if kind not in _KINDS:
         raise ValueError(f"unregistered notification kind {kind!r}")
     if not _is_local_path(url):
@@ -86,10 +84,17 @@ def notify(recipient: User, kind: str, *, url: str, actor: User | None = None, *
         return None
     if not recipient.is_active:
         return None
-    notification = Notification(
-        recipient=recipient, actor=actor, kind=kind, url=url,
-        params=_stored_params(params),
-    )
+    return Notification(recipient=recipient, actor=actor, kind=kind, url=url, params=_stored_params(params))
+
+
+def notify(recipient: User, kind: str, *, url: str, actor: User | None = None, **params) -> Notification | None:
+    """Add a notification for `recipient` (flush, no commit) and ask for its e-mail after commit.
+
+    Nobody is notified of their own action, and inactive people get nothing (returns None).
+    """
+    notification = _new_notification(recipient, kind, url, actor, params)
+    if notification is None:
+        return None
     db.session.add(notification)
     db.session.flush()
     if email_mode(recipient) is EmailMode.immediate:
@@ -103,14 +108,8 @@ def notify_many(items) -> list[Notification]:
     """notify() for many people at once, `items` being (recipient, kind, url, params): one flush
     and one query for the e-mail settings instead of two round trips each (a batch of badges
     awarded by the rules)."""
-    made = []
-    for recipient, kind, url, params in items:
-        if kind not in _KINDS:
-            raise ValueError(f"unregistered notification kind {kind!r}")
-        if not _is_local_path(url):
-            raise ValueError(f"notification url must be a path on this site, got {url!r}")
-        if recipient.is_active:
-            made.append(Notification(recipient=recipient, kind=kind, url=url, params=_stored_params(params)))
+    made = [n for n in (_new_notification(recipient, kind, url, None, params) for recipient, kind, url, params in items)
+            if n is not None]
     if not made:
         return []
     db.session.add_all(made)
